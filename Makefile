@@ -1,0 +1,70 @@
+# Mirage: the two commands a reader needs are `make book` and `make test`.
+# Both do all set-up themselves on a fresh machine with Python 3.11, make and npm.
+
+PYTHON  ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+VENDOR  := book/_vendor
+ASSETS  := book/assets
+NBDIR   := build/notebooks
+export MPLBACKEND := Agg
+export PYDEVD_DISABLE_FILE_VALIDATION := 1
+
+.PHONY: help setup assets book test unit notebooks build-check lab snapshots benchmark clean
+
+help:
+	@echo "make book       build the HTML book (executes every chapter) -> book/_build/html/index.html"
+	@echo "make test       run the whole test suite (unit tests, every chapter under nbval, book build)"
+	@echo "make lab        open JupyterLab; chapters (.md) open as notebooks"
+	@echo "make snapshots  re-record the reference outputs that nbval checks (after a deliberate change)"
+	@echo "make benchmark  time every chapter on this machine"
+
+setup: $(STAMP) assets
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $@
+
+# Offline JavaScript for the rendered book, from the npm registry at set-up time (never committed).
+assets: $(VENDOR)/.copied
+
+$(VENDOR)/.copied: $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/html-manager
+	cp -r $(ASSETS)/node_modules/mathjax/es5 $(VENDOR)/mathjax
+	cp $(ASSETS)/node_modules/requirejs/require.js $(VENDOR)/require.js
+	cd $(ASSETS)/node_modules/@jupyter-widgets/html-manager/dist && \
+	  cp embed-amd.js *.woff *.woff2 *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/html-manager/
+	touch $@
+
+book: setup
+	$(BIN)/jupyter-book build book --warningiserror --keep-going --builder html
+	@echo
+	@echo "The book is built. Open it in a browser: file://$(CURDIR)/book/_build/html/index.html"
+
+# Chapters converted to notebooks in a scratch folder (never next to the .md), with the reference
+# outputs of the cells tagged nbval-check-output put in from tests/snapshots.
+notebooks: setup
+	$(BIN)/python -m tests.notebooks prepare $(NBDIR)
+
+test: setup notebooks
+	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider
+
+snapshots: setup
+	$(BIN)/python -m tests.notebooks record
+
+# Chapters (.md) open as notebooks by default: JupyterLab reads overrides.json from the venv.
+lab: setup
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp $(ASSETS)/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	$(BIN)/jupyter lab --notebook-dir=book/chapters
+
+benchmark: setup
+	$(BIN)/python benchmarks/chapter_times.py
+
+clean:
+	rm -rf book/_build build $(VENDOR) $(ASSETS)/node_modules

@@ -1,0 +1,6 @@
+"""Helpers for the Mirage book: the toy model, metrics, resolution, plots and widgets.
+
+Chapters import from the modules named for what they hold, e.g. ``from helpers import toy_model``.
+"""
+
+__all__ = ["validation", "toy_model", "metrics", "resolution", "plotting", "widgets"]
