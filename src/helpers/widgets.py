@@ -10,6 +10,7 @@ Two ways to explore the same plot:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,31 @@ from .plotting import figure_to_rgba
 from .validation import check_int, check_real
 
 __all__ = ["live", "scrubber"]
+
+# matplotlib's player draws its buttons with Font Awesome icons linked from a CDN; the book must work
+# offline, so the link is dropped and each icon becomes a plain Unicode glyph.
+_CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]+">\s*')
+_ICONS = {
+    "fa fa-minus": "\u2212",
+    "fa fa-fast-backward": "\u23ee",
+    "fa fa-step-backward": "\u25c0\ufe0e|",
+    "fa fa-play fa-flip-horizontal": "\u25c0\ufe0e",
+    "fa fa-pause": "\u23f8\ufe0e",
+    "fa fa-play": "\u25b6\ufe0e",
+    "fa fa-step-forward": "|\u25b6\ufe0e",
+    "fa fa-fast-forward": "\u23ed",
+    "fa fa-plus": "+",
+}
+
+
+def _offline_player(html: str) -> str:
+    """The player's HTML with no network link: CDN stylesheet removed, icons replaced by glyphs."""
+    html = _CDN_STYLESHEET.sub("", html)
+    for cls, glyph in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', f"<span>{glyph}</span>")
+    if re.search(r"https?://", html) or 'class="fa ' in html:
+        raise RuntimeError("matplotlib's player changed: it still links to the network or uses icon fonts")
+    return html
 
 
 def live(plot_fn: Callable[..., Figure], **controls: Any):
@@ -77,9 +103,9 @@ def scrubber(
     ax.set_axis_off()
     artists = []
     for value, frame in zip(values, frames):
-        image = ax.imshow(frame, interpolation="none", animated=True)
+        image = ax.imshow(frame, interpolation="none")
         text = anim_fig.text(0.5, 0.5 * strip / (height + strip), label.format(name=name, value=value),
-                             ha="center", va="center", fontsize=11, animated=True)
+                             ha="center", va="center", fontsize=11)
         artists.append([image, text])
     animation = ArtistAnimation(anim_fig, artists, interval=1000 / fps, blit=False)
-    return HTML(animation.to_jshtml(fps=fps, default_mode="once"))
+    return HTML(_offline_player(animation.to_jshtml(fps=fps, default_mode="once")))
