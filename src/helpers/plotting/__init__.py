@@ -18,7 +18,7 @@ import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "figure_to_rgba", "METRIC_COLORS", "sequential_colors"]
+__all__ = ["new_figure", "figure_to_rgba", "figure_to_png", "METRIC_COLORS", "sequential_colors"]
 
 # One color per metric, used in every chapter so a reader learns them once.
 METRIC_COLORS: dict[str, str] = {
@@ -49,3 +49,24 @@ def figure_to_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
     fig.savefig(buf, format="png", dpi=dpi)
     buf.seek(0)
     return mpl.image.imread(buf, format="png")
+
+
+def figure_to_png(fig: Figure, dpi: float = 100) -> bytes:
+    """PNG bytes of a figure, trimmed to its drawn area (what a notebook shows)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _register_notebook_display() -> None:
+    """Let IPython show a bare ``Figure`` as PNG (pyplot's inline backend does this only once activated)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with the book's environment
+        return
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_to_png)
+
+
+_register_notebook_display()
