@@ -2,9 +2,11 @@
 
 Symbols
 -------
-n    number of test items (>= 1)
-k    number of items answered right (0 <= k <= n)
-em   a model's true exact-match rate, in [0, 1]
+n           number of test items (>= 1)
+k           number of items answered right (0 <= k <= n)
+em          a model's true exact-match rate, in [0, 1]
+confidence  coverage of an interval or detection probability, in (0, 1)
+L           target length in tokens (>= 1)
 """
 
 from __future__ import annotations
@@ -13,16 +15,23 @@ import numpy as np
 from scipy import stats
 
 from .toy_model import ToyModel
-from .validation import check_int, check_probability, check_real
+from .validation import check_int, check_positive_array, check_probability, check_real
 
 __all__ = [
     "smallest_nonzero_accuracy",
+    "per_token_resolution",
     "prob_observe_zero",
     "detection_limit",
     "onset_scale",
     "binomial_ci",
     "simulate_evaluations",
+    "first_nonzero_scale",
+    "largest_step_share",
 ]
+
+
+def _confidence(confidence: float) -> float:
+    return check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
 
 
 def smallest_nonzero_accuracy(n: int) -> float:
@@ -30,15 +39,25 @@ def smallest_nonzero_accuracy(n: int) -> float:
     return 1.0 / check_int("n", n, low=1)
 
 
+def per_token_resolution(n: int, L: float) -> float:
+    """The smallest nonzero per-token accuracy that n items of L tokens can report, ``1 / (n * L)``."""
+    n = check_int("n", n, low=1)
+    L = check_real("L", L, low=1, high=np.inf, high_open=True)
+    return 1.0 / (n * L)
+
+
 def prob_observe_zero(em, n: int) -> np.ndarray:
     """Probability that a model with true rate ``em`` gets none of n independent items right, ``(1-em)**n``."""
-    return (1.0 - check_probability("em", em)) ** check_int("n", n, low=1)
+    em = check_probability("em", em)
+    n = check_int("n", n, low=1)
+    with np.errstate(divide="ignore"):  # em = 1 gives log(0) = -inf, hence exactly 0
+        return np.exp(n * np.log1p(-em))  # accurate for tiny em, where 1 - em rounds to 1
 
 
 def detection_limit(n: int, confidence: float = 0.95) -> float:
     """Smallest true rate that scores at least one of n items right with the given probability."""
     n = check_int("n", n, low=1)
-    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    confidence = _confidence(confidence)
     return float(-np.expm1(np.log1p(-confidence) / n))
 
 
@@ -56,7 +75,7 @@ def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]
     """Exact (Clopper-Pearson) confidence interval for a rate from k successes in n items (scipy)."""
     n = check_int("n", n, low=1)
     k = check_int("k", k, low=0, high=n)
-    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    confidence = _confidence(confidence)
     ci = stats.binomtest(k, n).proportion_ci(confidence_level=confidence, method="exact")
     return float(ci.low), float(ci.high)
 
@@ -71,3 +90,24 @@ def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np
     num_evals = check_int("num_evals", num_evals, low=1)
     rng = np.random.default_rng(check_int("seed", seed, low=0))
     return rng.binomial(n, em, size=(num_evals, *em.shape)) / n
+
+
+def first_nonzero_scale(N, scores) -> float:
+    """The smallest scale in ``N`` whose measured score is above 0 (the apparent 'emergence'), else nan."""
+    N = check_positive_array("N", N)
+    scores = np.asarray(scores, dtype=float)
+    if N.ndim != 1 or scores.shape != N.shape:
+        raise ValueError(f"N and scores must be 1-D and of the same length; got shapes {N.shape} and {scores.shape}")
+    if np.isnan(scores).any():
+        raise ValueError("scores must not hold nan")
+    above = N[scores > 0]
+    return float(above.min()) if above.size else float("nan")
+
+
+def largest_step_share(scores) -> float:
+    """Share of the total rise made in the single largest step between neighbouring scales (nan if flat)."""
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim != 1 or scores.size < 2 or np.isnan(scores).any():
+        raise ValueError(f"scores must be a 1-D array of at least 2 numbers without nan; got shape {scores.shape}")
+    rise = scores.max() - scores.min()
+    return float(np.diff(scores).max() / rise) if rise > 0 else float("nan")
