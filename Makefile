@@ -9,6 +9,11 @@ VENDOR  := book/_vendor
 ASSETS  := book/assets
 NBDIR   := build/notebooks
 export MPLBACKEND := Agg
+# Tiny models and arrays: one thread each avoids oversubscribing the 2 cores (two spinning threads
+# per process were measured many times slower when another process is busy).
+export OMP_NUM_THREADS := 1
+export MKL_NUM_THREADS := 1
+export OPENBLAS_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .PHONY: help setup assets book test unit notebooks build-check lab snapshots benchmark clean

@@ -10,10 +10,13 @@ c      scale constant: the N at which the per-token loss is exactly 1 nat (> 0)
 alpha  power-law exponent of the loss (< 0: loss falls as N grows)
 L      target length in tokens (>= 1)
 p      probability that one token is right, p = exp(-L_CE)
+x      ln N, the natural log of the scale
+z      Gumbel coordinate, z = -alpha * (ln N - ln N*), in which EM = exp(-exp(-z)) for every L
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -32,6 +35,9 @@ __all__ = [
     "multiple_choice_grade",
     "brier_score",
     "steepest_scale",
+    "steepest_slope",
+    "gumbel_coordinate",
+    "lambdified",
 ]
 
 
@@ -48,16 +54,32 @@ class ToyModel:
 
 
 def symbolic() -> SimpleNamespace:
-    """Sympy symbols and expressions of the toy model (loss, p, EM, TED, and EM in log N)."""
+    """Sympy symbols and expressions of the toy model (loss, p, EM, TED, EM in log N, N*, Gumbel form)."""
     N, c, L = sp.symbols("N c L", positive=True)
     alpha = sp.symbols("alpha", negative=True)
     x = sp.symbols("x", real=True)  # x = ln N
+    z = sp.symbols("z", real=True)  # Gumbel coordinate, -alpha * (ln N - ln N*)
     loss = (N / c) ** alpha
     p = sp.exp(-loss)
     em = p**L
     ted = L * (1 - p)
     em_log = em.subs(N, sp.exp(x))
-    return SimpleNamespace(N=N, c=c, alpha=alpha, L=L, x=x, loss=loss, p=p, em=em, ted=ted, em_log=em_log)
+    n_star = c * L ** (-1 / alpha)
+    gumbel = sp.exp(-sp.exp(-z))
+    return SimpleNamespace(N=N, c=c, alpha=alpha, L=L, x=x, z=z, loss=loss, p=p, em=em, ted=ted,
+                           em_log=em_log, n_star=n_star, gumbel=gumbel)
+
+
+_SYMBOLIC_NAMES = ("loss", "p", "em", "ted")
+
+
+def lambdified(name: str, model: ToyModel = ToyModel()) -> Callable[..., np.ndarray]:
+    """Numpy function ``f(N, L)`` lambdified from the sympy expression ``name`` (loss, p, em or ted)."""
+    if name not in _SYMBOLIC_NAMES:
+        raise ValueError(f"name must be one of {_SYMBOLIC_NAMES}; got {name!r}")
+    s = symbolic()
+    expr = getattr(s, name).subs({s.c: model.c, s.alpha: model.alpha})
+    return sp.lambdify((s.N, s.L), expr, modules="numpy")
 
 
 def _scales(N) -> np.ndarray:
@@ -101,3 +123,14 @@ def brier_score(N, model: ToyModel = ToyModel()) -> np.ndarray:
 def steepest_scale(L: float, model: ToyModel = ToyModel()) -> float:
     """Scale where EM rises fastest per unit of log N, ``c * L ** (-1 / alpha)`` (EM = 1/e there)."""
     return float(model.c * _length(L) ** (-1.0 / model.alpha))
+
+
+def steepest_slope(model: ToyModel = ToyModel()) -> float:
+    """Largest rise of EM per unit of ln N, ``-alpha / e``, reached at N*; the same for every L."""
+    return float(-model.alpha / np.e)
+
+
+def gumbel_coordinate(N, L: float, model: ToyModel = ToyModel()) -> np.ndarray:
+    """``z = -alpha * (ln N - ln N*)``: in it EM is the standard Gumbel CDF ``exp(-exp(-z))`` for every L."""
+    # ln N* = ln c - ln(L) / alpha, written out so that a huge N* cannot overflow
+    return -model.alpha * (np.log(_scales(N)) - np.log(model.c)) - np.log(_length(L))
