@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.process import cpdist
 
 from .validation import check_probability
 
@@ -33,16 +34,37 @@ __all__ = [
 def _pairs(y_hat: Sequence, y: Sequence) -> list[tuple[list, list]]:
     if len(y_hat) != len(y):
         raise ValueError(f"y_hat and y must hold the same number of items; got {len(y_hat)} and {len(y)}")
-    return [(list(a), list(b)) for a, b in zip(y_hat, y)]
+    if isinstance(y_hat, np.ndarray) and isinstance(y, np.ndarray) and y_hat.ndim == y.ndim == 2:
+        return list(zip(y_hat.tolist(), y.tolist()))
+    return [(_tokens(a), _tokens(b)) for a, b in zip(y_hat, y)]
+
+
+def _tokens(seq) -> list:
+    return seq.tolist() if isinstance(seq, np.ndarray) else list(seq)
+
+
+def _grids(y_hat: Sequence, y: Sequence) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both inputs as equal-shape 2-D numpy arrays (items, L) with L >= 1, else None (the general path)."""
+    if not (isinstance(y_hat, np.ndarray) and isinstance(y, np.ndarray)):
+        return None
+    if y_hat.ndim != 2 or y_hat.shape != y.shape or y.shape[1] == 0:
+        return None
+    return y_hat, y
 
 
 def exact_match(y_hat: Sequence, y: Sequence) -> np.ndarray:
     """1.0 where the whole predicted sequence equals the target, else 0.0."""
+    grids = _grids(y_hat, y)
+    if grids is not None:
+        return (grids[0] == grids[1]).all(axis=1).astype(float)
     return np.array([float(a == b) for a, b in _pairs(y_hat, y)])
 
 
 def token_accuracy(y_hat: Sequence, y: Sequence) -> np.ndarray:
     """Fraction of target positions predicted right (sequences of equal length)."""
+    grids = _grids(y_hat, y)
+    if grids is not None:
+        return (grids[0] == grids[1]).mean(axis=1)
     scores = []
     for i, (a, b) in enumerate(_pairs(y_hat, y)):
         if len(a) != len(b) or not b:
@@ -53,7 +75,11 @@ def token_accuracy(y_hat: Sequence, y: Sequence) -> np.ndarray:
 
 def token_edit_distance(y_hat: Sequence, y: Sequence) -> np.ndarray:
     """Levenshtein distance between token sequences (insertions, deletions, substitutions), via rapidfuzz."""
-    return np.array([float(Levenshtein.distance(a, b)) for a, b in _pairs(y_hat, y)])
+    pairs = _pairs(y_hat, y)
+    if not pairs:
+        return np.zeros(0)
+    a, b = zip(*pairs)
+    return cpdist(a, b, scorer=Levenshtein.distance, workers=1).astype(float)
 
 
 def cross_entropy(p_correct) -> np.ndarray:
