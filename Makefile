@@ -66,7 +66,7 @@ snapshots: setup
 lab: setup
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp $(ASSETS)/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
-	$(BIN)/jupyter lab --notebook-dir=book/chapters
+	$(BIN)/jupyter lab --notebook-dir=book/chapters $(if $(filter 0,$(shell id -u)),--allow-root)
 
 benchmark: setup
 	$(BIN)/python benchmarks/chapter_times.py
