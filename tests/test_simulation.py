@@ -110,6 +110,12 @@ def test_expected_metrics_in_range_and_monotone_in_rho(p, rho, L):
     assert 0 <= sim.expected_metric("multiple_choice_grade", Nq, rho=rho) <= 1
 
 
+def test_expected_exact_match_is_precise_for_tiny_rho():
+    # Regression: a difference of gammaln lost ~1e-9 here, putting EM below p**L for L = 1.
+    Nq = 1e9 * (-np.log(0.5)) ** (1 / -0.3)
+    assert abs(sim.expected_metric("exact_match", Nq, 1, rho=1.192092896e-07) - 0.5) < 1e-14
+
+
 def test_expected_metric_tends_to_independent_as_rho_vanishes():
     for metric in ("cross_entropy", "exact_match", "brier_score"):
         np.testing.assert_allclose(sim.expected_metric(metric, N, 5, rho=1e-6),

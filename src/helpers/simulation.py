@@ -209,7 +209,8 @@ def expected_metric(metric: str, N, L: float = 1, *, rho: float = 0.0,
     if metric == "cross_entropy":  # E[-log q] for q ~ Beta(a, b)
         return special.digamma(a + b) - special.digamma(a)
     if metric == "exact_match":  # E[q^L] = (a)_L / (a + b)_L, rising factorials
-        return np.exp(special.gammaln(a + L) - special.gammaln(a) - special.gammaln(a + b + L) + special.gammaln(a + b))
+        # poch keeps full precision when a + b is huge (tiny rho); differences of gammaln lose ~1e-9
+        return special.poch(a, L) / special.poch(a + b, L)
     if metric == "multiple_choice_grade":  # P(q > 1/2)
         return special.betainc(b, a, 0.5)
     return (1 - p) ** 2 + rho * p * (1 - p)  # brier: E[(1 - q)^2] = (1 - p)^2 + Var q
