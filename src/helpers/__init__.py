@@ -3,4 +3,4 @@
 Chapters import from the modules named for what they hold, e.g. ``from helpers import toy_model``.
 """
 
-__all__ = ["validation", "emergence_claims", "toy_model", "metrics", "simulation", "resolution", "plotting", "widgets"]
+__all__ = ["validation", "emergence_claims", "toy_model", "metrics", "simulation", "resolution", "cache", "plotting", "widgets", "arithmetic"]
