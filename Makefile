@@ -16,7 +16,7 @@ export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup assets book test unit notebooks build-check lab snapshots benchmark clean
+.PHONY: help setup assets book test notebooks lab snapshots benchmark sweep student clean
 
 help:
 	@echo "make book       build the HTML book (executes every chapter) -> book/_build/html/index.html"
@@ -24,6 +24,8 @@ help:
 	@echo "make lab        open JupyterLab; chapters (.md) open as notebooks"
 	@echo "make snapshots  re-record the reference outputs that nbval checks (after a deliberate change)"
 	@echo "make benchmark  time every chapter on this machine"
+	@echo "make student    write student notebooks (solutions removed, exercise placeholders) -> build/student/"
+	@echo "make sweep      retrain the arithmetic model family and rewrite results/ (cached by configuration)"
 
 setup: $(STAMP) assets
 
@@ -70,6 +72,15 @@ lab: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/chapter_times.py
+
+# Student notebooks: solutions stripped, each exercise followed by a placeholder naming its self-check.
+student: setup
+	$(BIN)/python -m helpers.student build/student
+	@echo "Student notebooks written to $(CURDIR)/build/student"
+
+# The arithmetic sweeps behind chapter 5: every size x seed, cached by configuration and code version.
+sweep: setup
+	$(BIN)/python -m helpers.arithmetic.sweep
 
 clean:
 	rm -rf book/_build build $(VENDOR) $(ASSETS)/node_modules
