@@ -1,0 +1,21 @@
+"""Arithmetic tasks, a tiny decoder-only transformer family, training and evaluation (chapter 5).
+
+The pieces and the one interface between them:
+
+    tasks.py      ArithmeticTask (frozen): token layout, train/test split with no overlap, batches
+    model.py      ModelConfig (frozen), EnsembleTransformer(config, num_members, seeds=...): E same-shaped
+                  models (one per seed) in one module, forward(X: LongTensor (E, B, T)) -> logits
+                  (E, B, T, V); count_params, family (10 sizes, 678 ... 8e5 parameters)
+    train.py      TrainConfig (frozen), train(config, sample_batch, progress=True) -> TrainResult
+                  (model, loss history, wall time, tokens seen), tqdm progress
+    evaluate.py   collect_outputs: fixed outputs of a trained ensemble on a fixed test set (teacher-forced
+                  log-probs, greedy answers, multiple-choice candidates); score: every metric -> tidy rows
+    sweep.py      SweepConfig, run_sweep (cached per model size), results/ tables; the CLI behind `make sweep`
+
+Token layout shared by all tasks (tasks.py owns it): VOCAB = digits 0-9, '+', '*', '=', PAD.
+A sequence is   [PAD ... PAD] a-digits op b-digits '='  answer-digits [PAD ...]
+with the '=' at the same column for every item of a task, so the answer starts at column
+``task.answer_start`` for all items; the answer has ``task.answer_len`` columns (items with a shorter
+answer are right-padded with PAD and carry a smaller target length). The model predicts token t+1
+from tokens <= t; the training loss is taken only on answer columns (``answer_mask``).
+"""

@@ -1,0 +1,238 @@
+"""The arithmetic sweep: train every model size of the family on a task, score the fixed outputs, save a tidy table.
+
+    python -m helpers.arithmetic.sweep                       # the default sweep (all tasks), into results/
+    python -m helpers.arithmetic.sweep --task mul_kx1 --seeds 0 1 2 --steps 600
+    python -m helpers.arithmetic.sweep --quick               # a small, fast check of the whole pipeline
+
+Each (task, model size) is one unit of work: one ensemble holding every seed, trained once, then run
+once on the fixed test set (``evaluate.collect_outputs``) and scored with every metric
+(``evaluate.score``). Units are cached on disk by their configuration and a hash of the code that
+computes them (``helpers.cache``), so a rerun only trains what changed, and a stale or corrupt entry
+is reported and recomputed, never used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+import pandas as pd
+import torch
+from tqdm.auto import tqdm
+
+from ..cache import CacheError, ResultCache, canonical, source_hash
+from ..validation import check_int, check_real
+from . import evaluate, model, tasks, train
+
+__all__ = ["SweepConfig", "DEFAULT_SWEEPS", "QUICK_SWEEP", "code_version", "run_unit", "run_sweep", "main"]
+
+ROOT = Path(__file__).resolve().parents[3]
+RESULTS = ROOT / "results"
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """One task trained at several model sizes with several seeds, then evaluated on one fixed test set."""
+
+    task: str = "mul_kx1"  # task name, see tasks.get_task
+    sizes: tuple[int, ...] = ()  # indices into model.family(...); () means every size
+    seeds: tuple[int, ...] = (0, 1, 2)  # one ensemble member per seed
+    steps: int = 600  # optimiser steps per model
+    batch_size: int = 256  # sequences per member per step
+    lr: float = 3e-3  # peak learning rate (AdamW, warm-up then cosine decay)
+    warmup_steps: int = 50  # linear warm-up steps
+    weight_decay: float = 0.01  # AdamW weight decay
+    precision: str = "auto"  # 'fp32', 'bf16', or 'auto' (bf16 where it pays: train.auto_precision)
+    num_test: int = 2000  # fixed held-out test problems (never seen in training)
+    split_seed: int = 0  # seed of the train/test split
+    num_candidates: int = 4  # options in the multiple-choice framing (right answer + distractors)
+    eval_seed: int = 0  # seed of the distractors and the right option's position
+
+    def __post_init__(self) -> None:
+        try:
+            tasks.get_task(self.task)
+        except ValueError as err:
+            raise ValueError(f"task: {err}") from None
+        n_sizes = len(self.family())
+        for i in self.sizes:
+            check_int("sizes", i, low=0, high=n_sizes - 1)
+        if not self.seeds:
+            raise ValueError("seeds must hold at least one seed")
+        for s in self.seeds:
+            check_int("seeds", s, low=0)
+        check_int("steps", self.steps, low=1)
+        check_int("batch_size", self.batch_size, low=1)
+        check_real("lr", self.lr, low=0, low_open=True)
+        check_int("warmup_steps", self.warmup_steps, low=0, high=self.steps - 1)
+        check_real("weight_decay", self.weight_decay, low=0)
+        if self.precision not in ("fp32", "bf16", "auto"):
+            raise ValueError(f"precision must be one of ('fp32', 'bf16', 'auto'); got {self.precision!r}")
+        check_int("num_test", self.num_test, low=1)
+        check_int("num_candidates", self.num_candidates, low=2)
+
+    def family(self) -> tuple[model.ModelConfig, ...]:
+        """The model sizes this task's sequences allow."""
+        task = tasks.get_task(self.task)
+        return model.family(tasks.VOCAB_SIZE, task.seq_len)
+
+    def size_indices(self) -> tuple[int, ...]:
+        """The sizes to train, as indices into ``family()``."""
+        return self.sizes or tuple(range(len(self.family())))
+
+    def unit(self, size: int) -> "SweepConfig":
+        """The configuration of one unit of work: this sweep restricted to one size."""
+        return dataclasses.replace(self, sizes=(size,))
+
+    def train_config(self, size: int) -> train.TrainConfig:
+        """How the model of index ``size`` is trained."""
+        cfg = self.family()[size]
+        precision = train.auto_precision(cfg) if self.precision == "auto" else self.precision
+        return train.TrainConfig(model=cfg, seeds=tuple(self.seeds), steps=self.steps, batch_size=self.batch_size,
+                                 lr=self.lr, warmup_steps=self.warmup_steps, weight_decay=self.weight_decay,
+                                 precision=precision, device="cpu")
+
+
+# The book's sweeps. Steps differ by task: 2-digit multiplication needs far more training than the
+# 5-digit x 1-digit task to reach the top of its curve (COMPUTE.md measured both).
+DEFAULT_SWEEPS: tuple[SweepConfig, ...] = (
+    SweepConfig(task="mul_kx1"),
+    SweepConfig(task="mul_2x2", steps=1500, num_test=2000),
+    SweepConfig(task="add_4x4", steps=1500, num_test=2000),
+)
+QUICK_SWEEP = SweepConfig(task="mul_kx1", sizes=(0, 3, 6), seeds=(0, 1), steps=60, warmup_steps=10, num_test=300)
+
+
+def code_version() -> str:
+    """Hash of the code that produces a unit's numbers (tasks, model, training, evaluation, metrics, torch)."""
+    here = Path(__file__).resolve().parent
+    files = [here / f for f in ("tasks.py", "model.py", "train.py", "evaluate.py")]
+    files.append(here.parent / "metrics.py")
+    return f"{source_hash(files)}-torch{torch.__version__}"
+
+
+def run_unit(config: SweepConfig, size: int, *, progress: bool = False) -> pd.DataFrame:
+    """Train model size ``size`` for every seed of ``config``, evaluate on the fixed test set, return tidy rows."""
+    task = tasks.get_task(config.task)
+    split = task.split(config.num_test, config.split_seed)
+    tcfg = config.train_config(size)
+
+    def sample_batch(batch_size: int, generator: torch.Generator):
+        return task.sample_train(batch_size, generator, exclude=split)
+
+    result = train.train(tcfg, sample_batch, progress=progress)
+    outputs = evaluate.collect_outputs(result.model, task, split, num_candidates=config.num_candidates,
+                                       seed=config.eval_seed)
+    cfg = tcfg.model
+    return evaluate.score(
+        outputs, seeds=config.seeds,
+        labels=dict(size=size, params=model.count_params(cfg), d_model=cfg.d_model, n_layers=cfg.n_layers,
+                    steps=config.steps, precision=tcfg.precision, train_flops=result.flops / len(config.seeds),
+                    train_seconds=result.wall_time_s),
+    )
+
+
+def _worker_unit(config: SweepConfig, size: int) -> tuple[int, pd.DataFrame, float]:
+    """One unit in a worker process: one thread (tiny models are slower with two on two shared cores)."""
+    torch.set_num_threads(1)
+    start = time.perf_counter()
+    table = run_unit(config, size)
+    return size, table, time.perf_counter() - start
+
+
+def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
+              progress: bool = True) -> pd.DataFrame:
+    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
+    check_int("workers", workers, low=1)
+    cache = ResultCache(cache_dir, code_version=code_version())
+    tables: dict[int, pd.DataFrame] = {}
+    todo = []
+    for size in config.size_indices():
+        try:
+            table = cache.load(config.unit(size))
+        except CacheError as err:
+            print(f"warning: {err}; recomputing it", file=sys.stderr)
+            table = None
+        if table is None:
+            todo.append(size)
+        else:
+            tables[size] = table
+    # Largest models first, so the slowest unit does not start last.
+    todo.sort(key=lambda s: -model.count_params(config.family()[s]))
+    bar = tqdm(total=len(todo), desc=f"{config.task}: sizes trained", disable=not progress or not todo)
+    if workers == 1 or len(todo) <= 1:
+        for size in todo:
+            _, table, seconds = _worker_unit(config, size)
+            tables[size] = table
+            cache.save(config.unit(size), table, seconds=seconds)
+            bar.update()
+    else:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(_worker_unit, config, size) for size in todo]
+            for future in as_completed(futures):
+                size, table, seconds = future.result()
+                tables[size] = table
+                cache.save(config.unit(size), table, seconds=seconds)
+                bar.update()
+    bar.close()
+    table = pd.concat([tables[s] for s in sorted(tables)], ignore_index=True)
+    return table.sort_values(["size", "seed", "target_len", "metric"], ignore_index=True)
+
+
+def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.PathLike = RESULTS) -> Path:
+    """Write ``<out>/arithmetic_<task>.csv`` and, beside it, the configuration and code version that made it."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / f"arithmetic_{config.task}.csv"
+    tmp = csv_path.with_suffix(".csv.tmp")
+    table.to_csv(tmp, index=False, float_format="%.6g")
+    tmp.replace(csv_path)
+    meta = {"config": canonical(config), "code_version": code_version(),
+            "command": f"python -m helpers.arithmetic.sweep --task {config.task}"}
+    meta_path = csv_path.with_suffix(".json")
+    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    return csv_path
+
+
+def load_results(task: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, SweepConfig]:
+    """The committed table of ``task`` and the configuration that made it."""
+    csv_path = Path(out_dir) / f"arithmetic_{task}.csv"
+    if not csv_path.exists():
+        raise FileNotFoundError(f"no results for task {task!r} at {csv_path}; run `make sweep`")
+    meta = json.loads(csv_path.with_suffix(".json").read_text())
+    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items() if k != "__type__"}
+    return pd.read_csv(csv_path), SweepConfig(**fields)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: run the default sweeps (or one task) and save the tables under results/."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--task", choices=[s.task for s in DEFAULT_SWEEPS], help="one task (default: all)")
+    parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default: the sweep's)")
+    parser.add_argument("--steps", type=int, help="training steps (default: the sweep's)")
+    parser.add_argument("--sizes", type=int, nargs="+", help="indices into the size family (default: all)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default 2)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where the tables go (default results/)")
+    parser.add_argument("--quick", action="store_true", help="a small, fast run of the whole pipeline")
+    args = parser.parse_args(argv)
+    sweeps = [QUICK_SWEEP] if args.quick else [s for s in DEFAULT_SWEEPS if args.task in (None, s.task)]
+    for config in sweeps:
+        overrides = {k: tuple(v) if isinstance(v, list) else v
+                     for k, v in (("seeds", args.seeds), ("steps", args.steps), ("sizes", args.sizes)) if v}
+        config = dataclasses.replace(config, **overrides)
+        start = time.perf_counter()
+        table = run_sweep(config, workers=args.workers, cache_dir=args.out / ".cache")
+        path = save_results(config, table, args.out)
+        print(f"{config.task}: {table['size'].nunique()} sizes x {len(config.seeds)} seeds -> {path} "
+              f"({time.perf_counter() - start:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

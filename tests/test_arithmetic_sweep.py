@@ -1,0 +1,81 @@
+"""The sweep: a tidy table per task, cached units reused, bad cache entries recomputed, results round-trip."""
+
+import pandas as pd
+import pytest
+import torch
+
+from helpers.arithmetic import sweep
+
+TINY = sweep.SweepConfig(task="mul_kx1", sizes=(0, 1), seeds=(0, 1), steps=4, warmup_steps=1, num_test=40,
+                         batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def table_and_cache(tmp_path_factory):
+    torch.set_num_threads(1)
+    cache_dir = tmp_path_factory.mktemp("cache")
+    return sweep.run_sweep(TINY, cache_dir=cache_dir, workers=1, progress=False), cache_dir
+
+
+def test_table_is_tidy(table_and_cache) -> None:
+    table, _ = table_and_cache
+    keys = ["size", "seed", "target_len", "metric"]
+    assert not table.duplicated(keys).any(), "one row per size x seed x target length x metric"
+    assert set(table["size"]) == {0, 1} and set(table["seed"]) == {0, 1}
+    assert set(table["target_len"]) == {2, 3, 4, 5, 6}, "mul_kx1 has answers of 2..6 tokens"
+    for metric in ("cross_entropy", "token_accuracy", "exact_match", "edit_distance", "answer_logprob",
+                   "multiple_choice_grade", "brier_score", "exact_match_first_1"):
+        assert metric in set(table["metric"]), metric
+    counts = table.groupby(["target_len", "size", "seed"]).size()
+    assert (counts.groupby("target_len").nunique() == 1).all(), "every model is scored on the same metrics"
+    params = table.groupby("size")["params"].first()
+    assert params[0] < params[1]
+
+
+def test_cached_units_are_reused(table_and_cache, monkeypatch) -> None:
+    table, cache_dir = table_and_cache
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("a cached unit was trained again")
+
+    monkeypatch.setattr(sweep, "run_unit", no_training)
+    again = sweep.run_sweep(TINY, cache_dir=cache_dir, workers=1, progress=False)
+    pd.testing.assert_frame_equal(again, table, check_dtype=False)
+
+
+def test_corrupt_unit_is_reported_and_recomputed(table_and_cache, capsys, monkeypatch) -> None:
+    table, cache_dir = table_and_cache
+    csv_path, _ = sweep.ResultCache(cache_dir, code_version=sweep.code_version()).paths(TINY.unit(1))
+    csv_path.write_text(csv_path.read_text().replace("exact_match", "exact_mitch", 1))
+    calls = []
+    real_unit = sweep.run_unit
+
+    def counting_unit(config, size, **kwargs):
+        calls.append(size)
+        return real_unit(config, size, **kwargs)
+
+    monkeypatch.setattr(sweep, "run_unit", counting_unit)
+    again = sweep.run_sweep(TINY, cache_dir=cache_dir, workers=1, progress=False)
+    assert calls == [1], "only the corrupt unit is retrained"
+    assert "checksum" in capsys.readouterr().err
+    timing = ["train_seconds"]  # wall time is the one column that may differ
+    pd.testing.assert_frame_equal(again.drop(columns=timing), table.drop(columns=timing), check_dtype=False)
+
+
+def test_results_round_trip(table_and_cache, tmp_path) -> None:
+    table, _ = table_and_cache
+    sweep.save_results(TINY, table, tmp_path)
+    loaded, config = sweep.load_results("mul_kx1", tmp_path)
+    assert config == TINY
+    pd.testing.assert_frame_equal(loaded, table, check_dtype=False, atol=1e-5)
+
+
+def test_bad_configs_name_the_argument() -> None:
+    with pytest.raises(ValueError, match="sizes"):
+        sweep.SweepConfig(sizes=(99,))
+    with pytest.raises(ValueError, match="precision"):
+        sweep.SweepConfig(precision="fp8")
+    with pytest.raises(ValueError, match="seeds"):
+        sweep.SweepConfig(seeds=())
+    with pytest.raises(ValueError, match="task"):
+        sweep.SweepConfig(task="division")
