@@ -102,7 +102,38 @@ def res_four_sizes() -> list:
 L_SYM = sp.Symbol("L", positive=True)
 SERIES = {"per-token loss": 1, "token accuracy": -1, "exact match": -L_SYM, "edit distance": L_SYM, "Brier score": 0}
 
+def arith_geometric():
+    """Fitted EM ratio per extra digit and pooled per-token accuracy of the 26,830-parameter sweep model."""
+    from helpers import coursework_arithmetic as cwa
+    from helpers.arithmetic import sweep
+    from helpers.plotting import arithmetic as pa
+
+    table = sweep.load_results("mul_kx1")[0]
+    p = float(pa.seed_curves(table, "token_accuracy").loc[26830, "mean"])
+    return 26830, cwa.geometric_ratio(table, 26830), p
+
+
+def arith_chance():
+    """Expected number of exact hits of a uniform random digit guesser on a held-out mul_kx1 split."""
+    from helpers.arithmetic import tasks
+
+    task = tasks.get_task("mul_kx1")
+    split = task.split(500, 3)
+    _, _, target_len = task.encode(split.pairs)
+    return float((10.0 ** -target_len.double()).sum()), split
+
+
+def arith_step_share():
+    from helpers import coursework_arithmetic as cwa
+    from helpers.arithmetic import sweep
+
+    return tuple(cwa.step_shares(sweep.load_results("mul_kx1")[0]).values())
+
+
 RIGHT = {
+    "ex-arith-geometric": arith_geometric,
+    "ex-arith-chance": arith_chance,
+    "ex-arith-step-share": arith_step_share,
     "ex-ch1-half": ch1_half,
     "ex-ch1-longer-answers": lambda: ([-ALPHA / math.e] * 3,),
     "ex-ch1-read-table": ch1_read_table,

@@ -13,7 +13,8 @@ import re
 import subprocess
 import sys
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
@@ -32,13 +33,13 @@ EXERCISE_LABEL = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*(?P<src>.*?)^```[ \t]*$", re.S | re.M)
 
 
-def execute(path: Path) -> nbformat.NotebookNode:
+def execute(path: Path) -> dict:
     """Execute a notebook with errors allowed (each cell runs even after a placeholder has raised)."""
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory() as tmp:
-        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+        NotebookClient(nb, timeout=300, startup_timeout=120, kernel_name="python3", allow_errors=True,
                        resources={"metadata": {"path": tmp}}).execute()
-    return nb
+    return nb  # a NotebookNode is a dict, so it crosses the process boundary
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +53,18 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def executed(exported: dict[str, Path]) -> dict[str, nbformat.NotebookNode]:
-    """Every student notebook executed once; the chapters run side by side, one kernel per core (the
-    threads only wait on their kernels)."""
+    """Every student notebook executed once; the chapters run side by side, one kernel per core.
+
+    Each notebook's client runs in its own (spawned) process: several nbclient clients in threads of one
+    process were seen to deadlock, client and kernel both idle, waiting on each other."""
     workers = max(1, min(len(exported), os.cpu_count() or 1))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("MPLBACKEND", os.environ.get("MPLBACKEND", "Agg"))
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             mp.setenv(var, os.environ.get(var, "1"))  # kernels inherit it: one BLAS thread each, as `make` sets
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return dict(zip(exported, pool.map(execute, exported.values())))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+            results = pool.map(execute, exported.values())
+            return {stem: nbformat.from_dict(nb) for stem, nb in zip(exported, results)}
 
 
 def solution_parts(text: str) -> tuple[list[str], list[str]]:

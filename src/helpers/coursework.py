@@ -565,3 +565,15 @@ CHECKS: dict[str, Callable[..., CheckPassed]] = {
         "ex-res-items-needed", "ex-res-predict-zero", "ex-res-four-sizes",
     )
 }
+
+# Chapter 5's checks live in their own module (they read the committed sweep); re-exported here so that
+# `helpers.coursework` stays the one place a student (and helpers.student) looks for self-checks.
+from .coursework_arithmetic import CHECKS as _ARITH_CHECKS  # noqa: E402
+from .coursework_arithmetic import (  # noqa: E402,F401
+    check_arith_chance,
+    check_arith_geometric,
+    check_arith_step_share,
+)
+
+CHECKS.update(_ARITH_CHECKS)
+__all__ += ["check_arith_geometric", "check_arith_chance", "check_arith_step_share"]

@@ -1,0 +1,264 @@
+"""Plots for chapter 5 (emergence in models we train): the arithmetic sweep and the live family.
+
+Every function is pure: it takes a tidy table from ``helpers.arithmetic.evaluate.score`` (or the
+committed sweep, ``helpers.arithmetic.sweep.load_results``) or small arrays, and returns a new
+``Figure``. Nothing here trains or evaluates a model.
+
+Symbols
+-------
+N       parameters of one model (column ``params``)
+L       target length: number of answer tokens of an item (column ``target_len``)
+n       number of test items an exact-match score is computed on
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from .. import resolution as res
+from ..validation import check_int, check_real
+from . import METRIC_COLORS, new_figure, sequential_colors
+
+__all__ = [
+    "METRIC_LABELS",
+    "pool_lengths",
+    "seed_curves",
+    "plot_metric_vs_scale",
+    "plot_metrics_grid",
+    "plot_target_length",
+    "plot_resolution",
+    "plot_independence",
+]
+
+# Axis label of each metric of the sweep table (value = mean over items).
+METRIC_LABELS: dict[str, str] = {
+    "exact_match": "exact match",
+    "token_accuracy": "per-token accuracy",
+    "cross_entropy": "per-token cross-entropy (nats)",
+    "edit_distance": "token edit distance",
+    "answer_logprob": "log-prob of the whole answer",
+    "answer_prob": "probability of the whole answer",
+    "multiple_choice_grade": "multiple-choice grade",
+    "brier_score": "Brier score",
+}
+_EXTRA_COLORS = {"token_accuracy": "#55a868", "answer_logprob": "#64b5cd", "answer_prob": "#da8bc3"}
+_SCALES = ("linear", "log")
+_REQUIRED = ("task", "seed", "target_len", "metric", "value", "n_items", "params")
+
+
+def _color(metric: str) -> str:
+    return METRIC_COLORS.get(metric, _EXTRA_COLORS.get(metric, "#333333"))
+
+
+def _label(metric: str) -> str:
+    if metric.startswith("exact_match_first_"):
+        return f"exact match of the first {metric.rsplit('_', 1)[1]} answer tokens"
+    return METRIC_LABELS.get(metric, metric)
+
+
+def _check_table(table: pd.DataFrame) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame from score/load_results; got {type(table).__name__}")
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table must have the columns {list(_REQUIRED)}; missing {missing}")
+    if table.empty:
+        raise ValueError("table must hold at least one row")
+    return table
+
+
+def _check_choice(name: str, value, options) -> None:
+    options = list(options)
+    if value not in options:
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+
+
+def _select(table: pd.DataFrame, metric: str, task: str | None, target_len: int | None) -> pd.DataFrame:
+    """Rows of one metric (and task, target length), else ValueError naming the argument."""
+    table = _check_table(table)
+    if task is not None:
+        _check_choice("task", task, sorted(table["task"].unique()))
+        table = table[table["task"] == task]
+    elif table["task"].nunique() > 1:
+        raise ValueError(f"task must name one of {sorted(table['task'].unique())} when the table holds several")
+    _check_choice("metric", metric, sorted(table["metric"].unique()))
+    rows = table[table["metric"] == metric]
+    if target_len is not None:
+        _check_choice("target_len", target_len, sorted(int(x) for x in rows["target_len"].unique()))
+        rows = rows[rows["target_len"] == target_len]
+    return rows
+
+
+def pool_lengths(table: pd.DataFrame, metric: str, *, task: str | None = None,
+                 target_len: int | None = None) -> pd.DataFrame:
+    """One row per (params, seed): the metric's mean over all items of ``target_len`` (None: of every length).
+
+    Each table row is a mean over the ``n_items`` items of one target length, so pooling lengths
+    weights each row by its ``n_items``: the result is the mean over every test item.
+    """
+    rows = _select(table, metric, task, target_len)
+    weighted = rows.assign(_w=rows["value"] * rows["n_items"])
+    g = weighted.groupby(["params", "seed"], as_index=False)[["_w", "n_items"]].sum()
+    g["value"] = g["_w"] / g["n_items"]
+    return g.drop(columns="_w").sort_values(["params", "seed"], ignore_index=True)
+
+
+def seed_curves(table: pd.DataFrame, metric: str, *, task: str | None = None,
+                target_len: int | None = None) -> pd.DataFrame:
+    """The metric against params: one column per seed and a ``mean`` column (rows: params, ascending)."""
+    pooled = pool_lengths(table, metric, task=task, target_len=target_len)
+    wide = pooled.pivot(index="params", columns="seed", values="value").sort_index()
+    wide["mean"] = wide.mean(axis=1)
+    return wide
+
+
+def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
+    wide = seed_curves(table, metric, task=task, target_len=target_len)
+    color = _color(metric)
+    params = wide.index.to_numpy(dtype=float)
+    for i, seed in enumerate(c for c in wide.columns if c != "mean"):
+        ax.plot(params, wide[seed].to_numpy(), "o", color=color, alpha=0.45, ms=4, mfc="none",
+                label="individual seeds" if i == 0 else None)
+    ax.plot(params, wide["mean"].to_numpy(), "-", color=color, lw=2, label="mean over seeds")
+    ax.set_xscale(xscale)
+    ax.set_yscale(yscale)
+    ax.set(xlabel="parameters N" + (" (log scale)" if xscale == "log" else ""), ylabel=_label(metric))
+    ax.grid(alpha=0.3)
+
+
+def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
+                         target_len: int | None = None, xscale: str = "log", yscale: str = "linear") -> Figure:
+    """One metric of the sweep against parameters: each seed (open circles) and their mean (line)."""
+    _check_choice("xscale", xscale, _SCALES)
+    _check_choice("yscale", yscale, _SCALES)
+    fig, ax = new_figure(width=6.4, height=4.0)
+    _draw_metric(ax, table, metric, task, target_len, xscale, yscale)
+    which = "all target lengths" if target_len is None else f"target length L = {target_len}"
+    ax.set_title(f"{_label(metric)}, {which}", fontsize=11)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_metrics_grid(table: pd.DataFrame,
+                      metrics: Sequence[str] = ("exact_match", "cross_entropy", "token_accuracy", "edit_distance"),
+                      *, task: str | None = None, target_len: int | None = None) -> Figure:
+    """Several metrics of the same outputs against parameters, one panel each (seeds and mean)."""
+    metrics = list(metrics)
+    if not 1 <= len(metrics) <= 6:
+        raise ValueError(f"metrics must name 1 to 6 metrics; got {len(metrics)}")
+    ncols = 2 if len(metrics) > 1 else 1
+    nrows = -(-len(metrics) // ncols)
+    fig, axes = new_figure(nrows, ncols, width=4.2 * ncols, height=3.0 * nrows, squeeze=False)
+    for ax, metric in zip(axes.flat, metrics):
+        _draw_metric(ax, table, metric, task, target_len, "log", "linear")
+        ax.set_title(_label(metric), fontsize=10)
+    for ax in list(axes.flat)[len(metrics):]:
+        ax.set_axis_off()
+    axes.flat[0].legend(fontsize=7)
+    return fig
+
+
+def plot_target_length(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
+                       yscale: str = "log", params: Sequence[int] | None = None) -> Figure:
+    """The metric (mean over seeds) against target length L, one line per model size."""
+    _check_choice("yscale", yscale, _SCALES)
+    rows = _select(table, metric, task, None)
+    sizes = sorted(int(p) for p in rows["params"].unique())
+    if params is not None:
+        for p in params:
+            _check_choice("params", int(p), sizes)
+        sizes = sorted(int(p) for p in params)
+    mean = rows.groupby(["params", "target_len"])["value"].mean()
+    fig, ax = new_figure(width=6.4, height=4.0)
+    for size, color in zip(sizes, sequential_colors(len(sizes))):
+        curve = mean.loc[size]
+        y = curve.to_numpy(dtype=float)
+        if yscale == "log":
+            y = np.where(y > 0, y, np.nan)  # a 0 has no place on a log axis: leave a gap
+        ax.plot(curve.index.to_numpy(dtype=int), y, "o-", color=color, label=f"N = {size:,}")
+    ax.set_yscale(yscale)
+    ax.set(xlabel="target length L (answer tokens)", ylabel=_label(metric) + " (mean over seeds)")
+    ax.set_xticks(sorted(int(x) for x in rows["target_len"].unique()))
+    ax.set_title(f"{_label(metric)} against target length", fontsize=11)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1, 0.5))
+    return fig
+
+
+def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *, chance: float | None = None,
+                    confidence: float = 0.95) -> Figure:
+    """Exact match of each model on its first n test items, with exact (Clopper-Pearson) intervals, log y.
+
+    ``correct`` is a 0/1 array (models, items): item i answered exactly right by model m. A score of
+    0 of n is drawn as an open triangle at the bottom with a bar up to its upper bound.
+    """
+    correct = np.asarray(correct)
+    if correct.ndim != 2 or correct.shape[1] < 1 or not np.isin(correct, (0, 1)).all():
+        raise ValueError(f"correct must be a 2-D 0/1 array (models, items); got shape {correct.shape}")
+    params = np.asarray(params, dtype=float)
+    if params.shape != (correct.shape[0],) or not (params > 0).all():
+        raise ValueError(f"params must hold one positive count per model ({correct.shape[0]}); got {params.shape}")
+    n = check_int("n", n, low=1, high=correct.shape[1])
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    k = correct[:, :n].sum(axis=1).astype(int)
+    ci = np.array([res.binomial_ci(int(kk), n, confidence) for kk in k])
+    score = k / n
+    floor = 1e-6
+    fig, ax = new_figure(width=6.4, height=4.0)
+    color = METRIC_COLORS["exact_match"]
+    nz = k > 0
+    ax.errorbar(params[nz], score[nz], yerr=[score[nz] - ci[nz, 0], ci[nz, 1] - score[nz]], fmt="o",
+                color=color, capsize=3, label=f"k/n > 0 with {confidence:.0%} CI")
+    if (~nz).any():
+        ax.vlines(params[~nz], floor, ci[~nz, 1], color=color, lw=1.5, alpha=0.6)
+        ax.plot(params[~nz], np.full((~nz).sum(), floor), "v", color=color, mfc="none", ms=8,
+                label=f"0 of {n}: below the bar's top")
+    ax.axhline(1 / n, color="0.5", ls=":", lw=1, label=f"1/n = {1 / n:.1e}")
+    if chance is not None:
+        chance = check_real("chance", chance, low=0, high=1, low_open=True)
+        ax.axhline(chance, color="k", ls="--", lw=1, label=f"chance = {chance:.1e}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(floor * 0.6, 1.5)
+    ax.set(xlabel="parameters N (log scale)", ylabel="exact match k/n (log scale)",
+           title=f"Exact match on the first n = {n:,} held-out items")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_independence(comparison: pd.DataFrame) -> Figure:
+    """Measured exact match against the independence prediction (product of per-position accuracies).
+
+    ``comparison`` has columns params, target_len, measured, predicted (one row per model and L).
+    Points above the diagonal: errors cluster on the same items (positively correlated). Rows with a
+    0 in either column have no place on the log axes and are left out.
+    """
+    need = ("params", "target_len", "measured", "predicted")
+    if not isinstance(comparison, pd.DataFrame) or any(c not in comparison.columns for c in need):
+        raise ValueError(f"comparison must be a DataFrame with columns {list(need)}")
+    if comparison.empty:
+        raise ValueError("comparison must hold at least one row")
+    vals = comparison[["measured", "predicted"]].to_numpy(dtype=float)
+    if not np.isfinite(vals).all() or (vals < 0).any() or (vals > 1).any():
+        raise ValueError("comparison's measured and predicted columns must hold rates in [0, 1]")
+    lengths = sorted(int(x) for x in comparison["target_len"].unique())
+    fig, ax = new_figure(width=6.0, height=4.6)
+    shown = comparison[(comparison["measured"] > 0) & (comparison["predicted"] > 0)]
+    low = float(shown[["measured", "predicted"]].to_numpy().min()) if len(shown) else 1e-3
+    for L, color in zip(lengths, sequential_colors(len(lengths), "plasma")):
+        rows = shown[shown["target_len"] == L].sort_values("params")
+        ax.plot(rows["predicted"].to_numpy(), rows["measured"].to_numpy(), "o-", color=color,
+                label=f"L = {L}", ms=5, lw=1)
+    ax.plot([low / 2, 1], [low / 2, 1], color="0.4", ls="--", lw=1, label="measured = predicted")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set(xlabel="predicted exact match, product of per-position accuracies",
+           ylabel="measured exact match", title="Does independence hold? (points: models, small to large)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
