@@ -23,6 +23,8 @@ import jupytext
 import nbformat
 from nbclient import NotebookClient
 
+from helpers.cache import atomic_write
+
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = ROOT / "book" / "chapters"
 SNAPSHOTS = ROOT / "tests" / "snapshots"
@@ -44,11 +46,13 @@ def checked_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [c for c in nb.cells if c.cell_type == "code" and CHECK_TAG in c.metadata.get("tags", [])]
 
 
-def execute(nb: nbformat.NotebookNode, timeout: int = 300) -> tuple[nbformat.NotebookNode, float]:
+def execute(nb: nbformat.NotebookNode, timeout: int = 300, *,
+            allow_errors: bool = False) -> tuple[nbformat.NotebookNode, float]:
     """Execute a notebook in a scratch folder with the python3 kernel; return it and the seconds taken."""
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": tmp}}).execute()
+        NotebookClient(nb, timeout=timeout, startup_timeout=120, kernel_name="python3", allow_errors=allow_errors,
+                       resources={"metadata": {"path": tmp}}).execute()
     return nb, time.perf_counter() - start
 
 
@@ -76,9 +80,7 @@ def record(stems: list[str] | None = None) -> None:
         nb, seconds = execute(read_chapter(path))
         snap = {c.source: _clean(c.outputs) for c in checked_cells(nb)}
         out = SNAPSHOTS / f"{path.stem}.json"
-        tmp = out.with_suffix(".json.tmp")
-        tmp.write_text(json.dumps(snap, indent=1, sort_keys=True) + "\n")
-        tmp.replace(out)
+        atomic_write(out, (json.dumps(snap, indent=1, sort_keys=True) + "\n").encode())
         print(f"{path.name}: {len(snap)} checked cells recorded ({seconds:.1f} s)")
 
 

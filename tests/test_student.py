@@ -12,17 +12,16 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from helpers import coursework as cw
 from helpers import student
+from tests import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book" / "chapters").glob("*.md"))
@@ -35,10 +34,7 @@ CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*(?P<src>.*
 
 def execute(path: Path) -> dict:
     """Execute a notebook with errors allowed (each cell runs even after a placeholder has raised)."""
-    nb = nbformat.read(path, as_version=4)
-    with tempfile.TemporaryDirectory() as tmp:
-        NotebookClient(nb, timeout=300, startup_timeout=120, kernel_name="python3", allow_errors=True,
-                       resources={"metadata": {"path": tmp}}).execute()
+    nb, _ = notebooks.execute(nbformat.read(path, as_version=4), allow_errors=True)
     return nb  # a NotebookNode is a dict, so it crosses the process boundary
 
 

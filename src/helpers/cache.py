@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["CacheError", "canonical", "config_hash", "source_hash", "ResultCache"]
+__all__ = ["CacheError", "canonical", "config_hash", "source_hash", "atomic_write", "ResultCache"]
 
 
 class CacheError(RuntimeError):
@@ -63,8 +63,9 @@ def source_hash(paths: Iterable[str | os.PathLike]) -> str:
     return digest.hexdigest()[:16]
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: str | os.PathLike, data: bytes) -> None:
     """Write ``data`` to ``path`` so a reader sees the old file or the whole new one, never a part."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -116,6 +117,6 @@ class ResultCache:
         data = table.to_csv(index=False).encode()
         meta = {"config": canonical(config), "code_version": self.code_version,
                 "sha256": hashlib.sha256(data).hexdigest(), **canonical(extra)}
-        _atomic_write(table_path, data)
-        _atomic_write(meta_path, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
+        atomic_write(table_path, data)
+        atomic_write(meta_path, (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
         return table_path

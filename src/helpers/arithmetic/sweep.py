@@ -29,7 +29,7 @@ import pandas as pd
 import torch
 from tqdm.auto import tqdm
 
-from ..cache import CacheError, ResultCache, canonical, source_hash
+from ..cache import CacheError, ResultCache, atomic_write, canonical, source_hash
 from ..validation import check_int, check_real
 from . import evaluate, model, tasks, train
 
@@ -195,13 +195,10 @@ def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.Pat
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / f"arithmetic_{config.task}.csv"
-    tmp = csv_path.with_suffix(".csv.tmp")
-    table.to_csv(tmp, index=False, float_format="%.6g")
-    tmp.replace(csv_path)
+    atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g").encode())
     meta = {"config": canonical(config), "code_version": code_version(),
             "command": f"python -m helpers.arithmetic.sweep --task {config.task}"}
-    meta_path = csv_path.with_suffix(".json")
-    meta_path.write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
+    atomic_write(csv_path.with_suffix(".json"), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
     return csv_path
 
 
