@@ -566,14 +566,34 @@ CHECKS: dict[str, Callable[..., CheckPassed]] = {
     )
 }
 
-# Chapter 5's checks live in their own module (they read the committed sweep); re-exported here so that
+# Later chapters keep their checks in modules of their own, ``helpers/coursework_<topic>.py``, each with a
+# ``CHECKS`` mapping (label -> function) and an ``__all__``. They are found here and re-exported, so that
 # `helpers.coursework` stays the one place a student (and helpers.student) looks for self-checks.
-from .coursework_arithmetic import CHECKS as _ARITH_CHECKS  # noqa: E402
-from .coursework_arithmetic import (  # noqa: E402,F401
-    check_arith_chance,
-    check_arith_geometric,
-    check_arith_step_share,
-)
+def _collect_topic_checks() -> list[str]:
+    """Import every ``coursework_<topic>`` module, merge its CHECKS and re-export its check functions."""
+    import importlib
+    import pkgutil
 
-CHECKS.update(_ARITH_CHECKS)
-__all__ += ["check_arith_geometric", "check_arith_chance", "check_arith_step_share"]
+    names: list[str] = []
+    package = __name__.rpartition(".")[0]
+    for info in sorted(pkgutil.iter_modules(_package_path()), key=lambda i: i.name):
+        if not info.name.startswith("coursework_"):
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        for label, fn in module.CHECKS.items():
+            if label in CHECKS and CHECKS[label] is not fn:
+                raise ImportError(f"{info.name}: exercise label {label!r} already has a self-check")
+            CHECKS[label] = fn
+            globals()[fn.__name__] = fn
+            names.append(fn.__name__)
+    return names
+
+
+def _package_path() -> list[str]:
+    """The folder of the helpers package (where coursework_<topic>.py modules live)."""
+    from pathlib import Path
+
+    return [str(Path(__file__).resolve().parent)]
+
+
+__all__ += _collect_topic_checks()
