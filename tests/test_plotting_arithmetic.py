@@ -130,6 +130,16 @@ def test_task_selects_rows_of_that_task() -> None:
     np.testing.assert_allclose(line.get_ydata(), 0.5 * _pooled_mean("exact_match"))
 
 
+def test_task_length_options_offer_only_lengths_each_task_has() -> None:
+    single = TABLE[TABLE.target_len == 4].assign(task="mul_2x2")
+    options = pa.task_length_options(pd.concat([TABLE, single]))
+    assert options[0] == ("mul_2x2 (L = 4)", ("mul_2x2", None))
+    assert options[1] == ("mul_kx1, all lengths", ("mul_kx1", None))
+    assert [value for _, value in options[2:]] == [("mul_kx1", L) for L in LENGTHS]
+    for _, (task, L) in options:  # every entry plots without error
+        assert isinstance(pa.plot_metric_vs_scale(pd.concat([TABLE, single]), task=task, target_len=L), Figure)
+
+
 # --- plot_target_length ------------------------------------------------------------------------
 
 

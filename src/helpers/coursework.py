@@ -556,7 +556,7 @@ def check_res_four_sizes(intervals: Sequence[Sequence[float]]) -> CheckPassed:
     return _verdict("ex-res-four-sizes", problems, "all four intervals within 0.001")
 
 
-CHECKS: dict[str, Callable[..., CheckPassed]] = {
+_CORE_CHECKS: dict[str, Callable[..., CheckPassed]] = {
     label: globals()[check_name(label)]
     for label in (
         "ex-ch1-half", "ex-ch1-longer-answers", "ex-ch1-read-table",
@@ -567,33 +567,44 @@ CHECKS: dict[str, Callable[..., CheckPassed]] = {
 }
 
 # Later chapters keep their checks in modules of their own, ``helpers/coursework_<topic>.py``, each with a
-# ``CHECKS`` mapping (label -> function) and an ``__all__``. They are found here and re-exported, so that
-# `helpers.coursework` stays the one place a student (and helpers.student) looks for self-checks.
-def _collect_topic_checks() -> list[str]:
-    """Import every ``coursework_<topic>`` module, merge its CHECKS and re-export its check functions."""
-    import importlib
-    import pkgutil
-
-    names: list[str] = []
-    package = __name__.rpartition(".")[0]
-    for info in sorted(pkgutil.iter_modules(_package_path()), key=lambda i: i.name):
-        if not info.name.startswith("coursework_"):
-            continue
-        module = importlib.import_module(f"{package}.{info.name}")
-        for label, fn in module.CHECKS.items():
-            if label in CHECKS and CHECKS[label] is not fn:
-                raise ImportError(f"{info.name}: exercise label {label!r} already has a self-check")
-            CHECKS[label] = fn
-            globals()[fn.__name__] = fn
-            names.append(fn.__name__)
-    return names
+# ``CHECKS`` mapping (label -> function). They are found and re-exported here on first use (lazily, PEP 562,
+# so that a topic module may import this one first), and `helpers.coursework` stays the one place a student
+# (and helpers.student) looks for self-checks: ``CHECKS`` and every ``check_...`` of every chapter.
+_ALL_CHECKS: dict[str, Callable[..., CheckPassed]] | None = None
 
 
-def _package_path() -> list[str]:
-    """The folder of the helpers package (where coursework_<topic>.py modules live)."""
-    from pathlib import Path
+def _all_checks() -> dict[str, Callable[..., CheckPassed]]:
+    """Every self-check: this module's and those of every ``coursework_<topic>`` module, by exercise label."""
+    global _ALL_CHECKS
+    if _ALL_CHECKS is None:
+        import importlib
+        import pkgutil
+        from pathlib import Path
 
-    return [str(Path(__file__).resolve().parent)]
+        merged = dict(_CORE_CHECKS)
+        package = __name__.rpartition(".")[0]
+        topics = sorted(i.name for i in pkgutil.iter_modules([str(Path(__file__).resolve().parent)])
+                        if i.name.startswith("coursework_"))
+        for topic in topics:
+            module = importlib.import_module(f"{package}.{topic}")
+            for label, fn in module.CHECKS.items():
+                if label in merged and merged[label] is not fn:
+                    raise ImportError(f"{topic}: exercise label {label!r} already has a self-check")
+                merged[label] = fn
+        _ALL_CHECKS = merged
+    return _ALL_CHECKS
 
 
-__all__ += _collect_topic_checks()
+def __getattr__(name: str) -> Any:
+    """``CHECKS`` and the ``check_...`` functions of the topic modules, loaded on first use."""
+    if name == "CHECKS":
+        return _all_checks()
+    if name.startswith("check_"):
+        for fn in _all_checks().values():
+            if fn.__name__ == name:
+                return fn
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | {"CHECKS"} | {fn.__name__ for fn in _all_checks().values()})

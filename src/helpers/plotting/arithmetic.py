@@ -32,6 +32,7 @@ __all__ = [
     "plot_target_length",
     "plot_resolution",
     "plot_independence",
+    "task_length_options",
 ]
 
 # Axis label of each metric of the sweep table (value = mean over items).
@@ -91,6 +92,18 @@ def _select(table: pd.DataFrame, metric: str, task: str | None, target_len: int 
         _check_choice("target_len", target_len, sorted(int(x) for x in rows["target_len"].unique()))
         rows = rows[rows["target_len"] == target_len]
     return rows
+
+
+def task_length_options(table: pd.DataFrame) -> list[tuple[str, tuple[str, int | None]]]:
+    """Menu entries (label, (task, target_len)) for every task of ``table``: all lengths, then each length it has."""
+    table = _check_table(table)
+    options: list[tuple[str, tuple[str, int | None]]] = []
+    for task in sorted(table["task"].unique()):
+        lengths = sorted(int(x) for x in table.loc[table["task"] == task, "target_len"].unique())
+        options.append((f"{task}, all lengths" if len(lengths) > 1 else f"{task} (L = {lengths[0]})", (task, None)))
+        if len(lengths) > 1:
+            options += [(f"{task}, L = {L}", (task, L)) for L in lengths]
+    return options
 
 
 def pool_lengths(table: pd.DataFrame, metric: str, *, task: str | None = None,
