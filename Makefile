@@ -16,7 +16,7 @@ export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup assets book test notebooks lab snapshots benchmark sweep student clean
+.PHONY: help setup assets book test notebooks lab snapshots benchmark sweep sweep-vision student clean
 
 help:
 	@echo "make book       build the HTML book (executes every chapter) -> book/_build/html/index.html"
@@ -26,6 +26,7 @@ help:
 	@echo "make benchmark  time every chapter on this machine"
 	@echo "make student    write student notebooks (solutions removed, exercise placeholders) -> build/student/"
 	@echo "make sweep      retrain the arithmetic model family and rewrite results/ (cached by configuration)"
+	@echo "make sweep-vision  retrain the vision model families of chapter 8 and rewrite results/vision_*"
 
 setup: $(STAMP) assets
 
@@ -81,6 +82,10 @@ student: setup
 # The arithmetic sweeps behind chapter 5: every size x seed, cached by configuration and code version.
 sweep: setup
 	$(BIN)/python -m helpers.arithmetic.sweep
+
+# The vision sweeps behind chapter 8 (classifier, autoencoder, sequence model), cached the same way.
+sweep-vision: setup
+	$(BIN)/python -m helpers.vision.sweep
 
 clean:
 	rm -rf book/_build build $(VENDOR) $(ASSETS)/node_modules

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from helpers.emergence import emergence_score
@@ -38,6 +38,7 @@ def test_documented_values() -> None:
 def test_invariant_to_affine_rescaling_of_scores(y, a, b) -> None:
     x = np.arange(1, len(y) + 1)
     y = np.asarray(y)
+    assume(np.ptp(y) > 1e-6)  # below that, adding b rounds the differences away (1 + 1e-88 == 1)
     base = emergence_score(x, y)
     scaled = emergence_score(x, a * y + b)
     if math.isfinite(base) and abs(base) < 1e6:
@@ -62,3 +63,127 @@ def test_linear_curve_scores_number_of_steps() -> None:
 def test_bad_input_names_the_problem(scales, scores, name) -> None:
     with pytest.raises(ValueError, match=name):
         emergence_score(scales, scores)
+
+
+# --- audit, synthetic benchmark, null model -------------------------------------------------------
+
+import pandas as pd  # noqa: E402
+
+from helpers import emergence as em  # noqa: E402
+from helpers.plotting import emergence as pe  # noqa: E402
+
+
+def _tidy() -> pd.DataFrame:
+    rows = []
+    for seed, shift in ((0, 0.0), (1, 0.02)):
+        for x, em_v, ce in zip([1e6, 1e7, 1e8, 1e9], [0.0, 0.01, 0.02, 0.8], [3.0, 2.5, 2.0, 1.5]):
+            rows.append(dict(task="t", params=x, metric="exact_match", value=em_v + shift, seed=seed))
+            rows.append(dict(task="t", params=x, metric="cross_entropy", value=ce + shift, seed=seed))
+    return pd.DataFrame(rows)
+
+
+def test_vectorised_scores_match_the_scalar_function() -> None:
+    rng = np.random.default_rng(1)
+    curves = rng.normal(size=(50, 6))
+    curves[0] = 0.3
+    curves[1] = [0, 0, 0, 0, 0, 1]
+    want = [emergence_score(np.arange(1, 7), c) for c in curves]
+    assert em.emergence_scores(curves) == pytest.approx(want)
+
+
+def test_audit_averages_seeds_and_orients_lower_is_better_metrics() -> None:
+    out = em.audit(_tidy()).set_index("metric")
+    # seeds average to the curve + 0.01, which Eq. 1 ignores; steps 0.01, 0.01, 0.78 -> 0.8 / 0.01 = 80
+    assert out.loc["exact_match", "score"] == pytest.approx(80.0)
+    assert out.loc["exact_match", "relative"] == pytest.approx(80.0 / 3)
+    assert out.loc["exact_match", "n_runs"] == 2 and out.loc["exact_match", "n_scales"] == 4
+    assert bool(out.loc["exact_match", "emergent"])
+    assert out.loc["exact_match", "jump_at"] == 1.0
+    # cross-entropy falls in equal steps: Eq. 1 gives -3, oriented +3, relative 1: a straight line
+    assert out.loc["cross_entropy", "score"] == pytest.approx(-3.0)
+    assert out.loc["cross_entropy", "relative"] == pytest.approx(1.0)
+    assert not bool(out.loc["cross_entropy", "emergent"])
+
+
+def test_audit_accepts_scale_column_and_extra_groups() -> None:
+    t = _tidy().rename(columns={"params": "scale"})
+    t = pd.concat([t.assign(target_len=2), t.assign(target_len=3)])
+    out = em.audit(t, threshold=100.0)
+    assert len(out) == 4 and "target_len" in out.columns
+    assert not out["emergent"].any()
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.drop(columns="metric"), "missing the column"),
+        (lambda t: t.drop(columns="params"), "scale column"),
+        (lambda t: t.assign(params="big"), "numeric"),
+        (lambda t: t.assign(value=np.where(t.index == 3, np.nan, t["value"])), "missing value"),
+        (lambda t: t[t["params"] < 1e8], "at least 3 distinct"),
+        (lambda t: t.iloc[0:0], "empty"),
+        (lambda t: t.assign(params=-t["params"]), "positive"),
+    ],
+)
+def test_audit_names_the_problem_of_a_bad_table(change, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        em.audit(change(_tidy()))
+
+
+def test_audit_rejects_bad_threshold() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        em.audit(_tidy(), threshold=0)
+
+
+def test_synthetic_benchmark_is_deterministic_and_tidy() -> None:
+    cfg = em.BenchmarkConfig(num_tasks=4, seed=3)
+    a, b = em.synthetic_benchmark(cfg), em.synthetic_benchmark(cfg)
+    pd.testing.assert_frame_equal(a, b)
+    assert {"task", "params", "metric", "value", "target_len", "n_items", "rho", "n_sizes"} <= set(a.columns)
+    assert a["task"].nunique() == 4 and a["metric"].nunique() == 6
+    sizes = a.groupby("task")["params"].nunique()
+    assert (sizes == a.groupby("task")["n_sizes"].first()).all()
+    assert not a.equals(em.synthetic_benchmark(em.BenchmarkConfig(num_tasks=4, seed=4)))
+    scores = em.audit(a)
+    assert len(scores) == 4 * 6
+
+
+def test_benchmark_config_rejects_bad_values() -> None:
+    with pytest.raises(ValueError, match="n_sizes"):
+        em.BenchmarkConfig(n_sizes=(2, 5))
+    with pytest.raises(ValueError, match="alpha"):
+        em.BenchmarkConfig(alpha=(-0.3, 0.1))
+
+
+def test_three_scales_never_exceed_a_straight_line() -> None:
+    # with 3 scales the median squared step is the mean of the two: R <= 1 (equality at equal steps)
+    assert em.null_scores(3, 10, num_tasks=500).max() <= 1 + 1e-12
+    assert em.null_flag_rate(3, 10, threshold=1.01) == 0.0
+
+
+def test_null_rates_fall_with_more_items() -> None:
+    few = em.null_flag_rate(4, 30, num_tasks=4000, start=0.1, stop=0.6)
+    many = em.null_flag_rate(4, 3000, num_tasks=4000, start=0.1, stop=0.6)
+    assert few > many
+
+
+def test_plots_return_figures() -> None:
+    scores = em.audit(_tidy())
+    for fig in (pe.plot_scores_by_metric(scores), pe.plot_flagged_curves(_tidy(), scores),
+                pe.plot_flagged_curves(_tidy(), scores, per_metric=True, only_flagged=False),
+                pe.plot_flagged_curves(_tidy(), scores.assign(emergent=False)),
+                pe.plot_chance_emergence(2.0, 5, 50, num_tasks=50),
+                pe.plot_null_rates(pd.DataFrame(dict(n_sizes=[4, 5], n_items=[10, 10], rate=[0.1, 0.0])))):
+        assert fig.axes
+    with pytest.raises(ValueError, match="scores"):
+        pe.plot_scores_by_metric(pd.DataFrame())
+
+
+def test_audit_folder_audits_good_files_and_reports_bad_ones(tmp_path) -> None:
+    _tidy().to_csv(tmp_path / "a.csv", index=False)
+    (tmp_path / "b.csv").write_text("x,y\n1,2\n")
+    scores, skipped = em.audit_folder(tmp_path)
+    assert set(scores["source"]) == {"a"} and list(skipped) == ["b.csv"]
+    assert "missing" in skipped["b.csv"]
+    with pytest.raises(ValueError, match="could be audited"):
+        em.audit_folder(tmp_path, pattern="b.csv")

@@ -1,15 +1,66 @@
-"""Measuring emergence: the emergence score of Schaeffer et al. (their Eq. 1), and audits built on it."""
+"""Measuring emergence: the emergence score of Schaeffer et al. (their Eq. 1), and audits built on it.
+
+Symbols
+-------
+x_i     model scales (parameters, compute, ...), sorted ascending, i = 1..n
+y_i     one metric's value at scale x_i (mean over repeated runs such as seeds)
+n       number of distinct scales of one curve (n >= 3)
+ES      emergence score, sign(argmax y - argmin y) * (max y - min y) / sqrt(median (y_i - y_{i-1})^2)
+R       relative score: the oriented ES divided by n - 1, the ES of a straight line; R = 1 for equal
+        steps, R > 1 when the change is concentrated in a few steps
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from .validation import check_positive_array
+from .validation import check_int, check_positive_array, check_real
 
-__all__ = ["emergence_score"]
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "LOWER_IS_BETTER",
+    "OPTIONAL_GROUPS",
+    "SCALE_COLUMNS",
+    "BenchmarkConfig",
+    "emergence_score",
+    "emergence_scores",
+    "scale_column",
+    "validate_table",
+    "audit",
+    "audit_folder",
+    "synthetic_benchmark",
+    "null_scores",
+    "null_flag_rate",
+]
+
+# Default threshold on the relative score R: a curve is flagged "looks emergent" when its oriented
+# emergence score is at least this many times that of a straight line through the same n scales.
+# Chapter 6 justifies the value with the null distribution of null_scores (linear improvement plus
+# the noise of a finite test set): it sits above the 95th percentile of R for test sets of 300 or
+# more items at every number of scales from 4 to 12, so a flag is rarely pure noise there.
+DEFAULT_THRESHOLD: float = 2.5
+
+# Metrics for which a lower value is better: their curves are flipped before flagging, so that
+# improvement always counts as "rising". Other metrics are taken as higher-is-better.
+LOWER_IS_BETTER: frozenset[str] = frozenset({
+    "cross_entropy", "edit_distance", "brier_score", "loss", "perplexity", "mse", "error", "error_rate",
+})
+
+# Columns that name the model scale, in order of preference.
+SCALE_COLUMNS: tuple[str, ...] = ("scale", "params")
+
+# Extra columns that, when present, split a task's curves further (one curve per value).
+OPTIONAL_GROUPS: tuple[str, ...] = ("target_len", "K", "c", "family", "model_family", "subtask", "shots")
+
+_REQUIRED = ("task", "metric", "value")
 
 
 def emergence_score(scales: Any, scores: Any) -> float:
@@ -38,3 +89,240 @@ def emergence_score(scales: Any, scores: Any) -> float:
     sign = math.copysign(1.0, float(np.argmax(y) - np.argmin(y)))
     typical_step = math.sqrt(float(np.median(np.diff(y) ** 2)))
     return sign * (math.inf if typical_step == 0.0 else spread / typical_step)
+
+
+def emergence_scores(curves: Any) -> np.ndarray:
+    """Eq. 1 for each row of a 2-D array of curves already sorted by scale (vectorised twin of emergence_score)."""
+    y = np.asarray(curves, dtype=float)
+    if y.ndim != 2 or y.shape[1] < 3:
+        raise ValueError(f"curves must be a 2-D array with at least 3 columns (scales); got shape {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError("curves must hold finite numbers only")
+    spread = y.max(axis=1) - y.min(axis=1)
+    sign = np.where(np.argmax(y, axis=1) >= np.argmin(y, axis=1), 1.0, -1.0)
+    step = np.sqrt(np.median(np.diff(y, axis=1) ** 2, axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = sign * np.where(step == 0, np.inf, spread / np.where(step == 0, 1.0, step))
+    return np.where(spread == 0, 0.0, out)
+
+
+def scale_column(table: pd.DataFrame) -> str:
+    """The column of ``table`` that holds the model scale: ``scale`` if present, else ``params``."""
+    for name in SCALE_COLUMNS:
+        if name in table.columns:
+            return name
+    raise ValueError(f"table needs a model-scale column named one of {SCALE_COLUMNS}; "
+                     f"its columns are {list(table.columns)}")
+
+
+def _groups(table: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
+    if by is None:
+        return ["task", "metric"] + [c for c in OPTIONAL_GROUPS if c in table.columns]
+    missing = [c for c in by if c not in table.columns]
+    if missing:
+        raise ValueError(f"by names columns the table does not have: {missing}")
+    return list(by)
+
+
+def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None) -> tuple[pd.DataFrame, str, list[str]]:
+    """Check a tidy results table; return it with a float scale column, that column's name and the groups.
+
+    Raises ValueError naming the problem: not a table, no rows, missing columns, non-numeric or
+    non-positive scales, missing or non-numeric values, or a curve with fewer than 3 distinct scales.
+    """
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame; got {type(table).__name__}")
+    if len(table) == 0:
+        raise ValueError("table is empty: it has no rows of results")
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table is missing the column(s) {missing}; it needs task, a scale column "
+                         f"({' or '.join(SCALE_COLUMNS)}), metric and value; its columns are {list(table.columns)}")
+    scale = scale_column(table)
+    groups = _groups(table, by)
+    table = table.copy()
+    for name in (scale, "value"):
+        numeric = pd.to_numeric(table[name], errors="coerce")
+        bad = table[name][numeric.isna() & table[name].notna()]
+        if len(bad):
+            raise ValueError(f"column {name!r} must be numeric; row {bad.index[0]} holds {bad.iloc[0]!r}")
+        if numeric.isna().any():
+            row = int(np.flatnonzero(numeric.isna().to_numpy())[0])
+            raise ValueError(f"column {name!r} has a missing value (NaN or blank) in row {table.index[row]}")
+        if not np.isfinite(numeric.to_numpy(dtype=float)).all():
+            raise ValueError(f"column {name!r} must hold finite numbers (no inf)")
+        table[name] = numeric.astype(float)
+    if (table[scale] <= 0).any():
+        raise ValueError(f"column {scale!r} must hold positive model scales; got {table[scale].min()!r}")
+    for col in groups:
+        if table[col].isna().any():
+            raise ValueError(f"grouping column {col!r} has missing values")
+    counts = table.groupby(groups, sort=True)[scale].nunique()
+    few = counts[counts < 3]
+    if len(few):
+        key = few.index[0]
+        key = key if isinstance(key, tuple) else (key,)
+        where = ", ".join(f"{g}={k!r}" for g, k in zip(groups, key))
+        raise ValueError(f"every curve needs at least 3 distinct model scales; {where} has {int(few.iloc[0])} "
+                         f"({len(few)} curve(s) have fewer than 3)")
+    return table, scale, groups
+
+
+def audit(
+    table: pd.DataFrame,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    by: Sequence[str] | None = None,
+    lower_is_better: Collection[str] = LOWER_IS_BETTER,
+) -> pd.DataFrame:
+    """Emergence score, relative score and a "looks emergent" flag for every curve of a tidy table.
+
+    ``table`` has columns ``task``, a scale column (``scale`` or ``params``), ``metric`` and
+    ``value``; rows repeated at one scale (seeds, ...) are averaged first. One curve per ``by``
+    (default: task, metric and whichever of OPTIONAL_GROUPS are present). Columns of the result:
+    the groups, ``n_scales``, ``n_runs`` (rows averaged per scale, at most), ``score`` (Eq. 1 on the
+    raw metric), ``oriented`` (score with lower-is-better metrics flipped, so that improvement is
+    positive), ``relative`` (oriented / (n_scales - 1)), ``jump_at`` (where the largest improving step
+    lies: 0 = between the two smallest scales, 1 = between the two largest) and ``emergent``
+    (relative >= threshold).
+    """
+    threshold = check_real("threshold", threshold, low=0, low_open=True)
+    table, scale, groups = validate_table(table, by)
+    means = table.groupby(groups + [scale], sort=True)["value"].agg(["mean", "size"]).reset_index()
+    rows = []
+    for key, curve in means.groupby(groups, sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(groups, key))
+        n = len(curve)
+        s = emergence_score(curve[scale].to_numpy(), curve["mean"].to_numpy())
+        flip = -1.0 if str(row.get("metric")) in lower_is_better else 1.0
+        oriented = flip * s
+        steps = flip * np.diff(curve["mean"].to_numpy())
+        rows.append({**row, "n_scales": n, "n_runs": int(curve["size"].max()), "score": s,
+                     "oriented": oriented, "relative": oriented / (n - 1),
+                     "jump_at": float(np.argmax(steps) / (n - 2))})
+    out = pd.DataFrame(rows)
+    out["emergent"] = out["relative"] >= threshold
+    return out
+
+
+def audit_folder(folder: str | Path, *, threshold: float = DEFAULT_THRESHOLD,
+                 pattern: str = "*.csv") -> tuple[pd.DataFrame, dict[str, str]]:
+    """Audit every tidy results CSV in ``folder`` (one audit per file, column ``source`` = file stem).
+
+    Returns the concatenated audit and, for each file that could not be audited (wrong columns,
+    too few scales, ...), the reason. New result files are picked up automatically.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder must be an existing directory; got {folder}")
+    audits, skipped = [], {}
+    for path in sorted(folder.glob(pattern)):
+        try:
+            table = pd.read_csv(path)
+            audits.append(audit(table, threshold=threshold).assign(source=path.stem))
+        except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            skipped[path.name] = str(err)
+    if not audits:
+        raise ValueError(f"no CSV in {folder} could be audited: {skipped}")
+    return pd.concat(audits, ignore_index=True), skipped
+
+
+@dataclass(frozen=True)
+class BenchmarkConfig:
+    """How synthetic toy-model tasks are drawn for ``synthetic_benchmark``."""
+
+    num_tasks: int = 60  # number of synthetic tasks
+    alpha: tuple[float, float] = (-0.6, -0.15)  # power-law exponent of the loss, drawn uniformly in this range
+    log10_c: tuple[float, float] = (8.0, 10.5)  # log10 of the scale constant c, drawn uniformly
+    lengths: tuple[int, ...] = (1, 2, 3, 5, 8)  # target lengths L, one drawn per task
+    items: tuple[int, ...] = (30, 100, 300, 1000)  # test-set sizes, one drawn per task
+    rhos: tuple[float, ...] = (0.0, 0.1, 0.3)  # correlation of token errors within an item, one drawn per task
+    n_sizes: tuple[int, int] = (3, 12)  # fewest and most model sizes of a task (inclusive), drawn uniformly
+    log10_n: tuple[float, float] = (6.0, 13.0)  # model sizes lie in a window inside this log10 N range
+    span: tuple[float, float] = (2.0, 5.0)  # width of a task's window of sizes, in decades, drawn uniformly
+    seed: int = 0  # seed of every draw; the same config gives the same table
+
+    def __post_init__(self) -> None:
+        check_int("num_tasks", self.num_tasks, low=1, high=10_000)
+        lo, hi = self.n_sizes
+        check_int("n_sizes[0]", lo, low=3)
+        check_int("n_sizes[1]", hi, low=lo, high=40)
+        if not (self.alpha[0] <= self.alpha[1] < 0):
+            raise ValueError(f"alpha must be a range (low, high) of negative exponents; got {self.alpha}")
+        if self.span[0] <= 0 or self.span[1] < self.span[0] or self.span[1] > self.log10_n[1] - self.log10_n[0]:
+            raise ValueError(f"span must be a positive range of decades inside log10_n; got {self.span}")
+        if not self.lengths or min(self.lengths) < 1:
+            raise ValueError(f"lengths must be target lengths >= 1; got {self.lengths}")
+        if not self.items or min(self.items) < 2:
+            raise ValueError(f"items must be test-set sizes >= 2; got {self.items}")
+        if not self.rhos or not all(0 <= r < 1 for r in self.rhos):
+            raise ValueError(f"rhos must lie in [0, 1); got {self.rhos}")
+        check_int("seed", self.seed, low=0)
+
+
+_BENCH_METRICS = ("exact_match", "multiple_choice_grade", "edit_distance", "cross_entropy", "token_accuracy",
+                  "brier_score")
+
+
+def synthetic_benchmark(config: BenchmarkConfig = BenchmarkConfig()) -> pd.DataFrame:
+    """A fresh copy of the (memoised) tidy benchmark table of ``config``; see ``_synthetic_benchmark``."""
+    if not isinstance(config, BenchmarkConfig):
+        raise ValueError(f"config must be a BenchmarkConfig; got {type(config).__name__}")
+    return _synthetic_benchmark(config).copy()
+
+
+@lru_cache(maxsize=4)
+def _synthetic_benchmark(config: BenchmarkConfig) -> pd.DataFrame:
+    """Tidy table (task, params, metric, value, target_len, n_items, rho, alpha, c_toy, n_sizes) of toy-model tasks.
+
+    Each task draws alpha, c, L, a test-set size, rho and a number of model sizes on a window of
+    log N, samples one set of outputs with ``helpers.simulation.sample_outputs`` and scores them
+    with every metric, so the metrics of one task differ only in how they score the same outputs.
+    """
+    from . import simulation
+    from . import toy_model as tm
+
+    rng = np.random.default_rng(config.seed)
+    frames = []
+    width = len(str(config.num_tasks - 1))
+    for t in range(config.num_tasks):
+        alpha = float(rng.uniform(*config.alpha))
+        c = float(10 ** rng.uniform(*config.log10_c))
+        L = int(rng.choice(config.lengths))
+        n_items = int(rng.choice(config.items))
+        rho = float(rng.choice(config.rhos))
+        k = int(rng.integers(config.n_sizes[0], config.n_sizes[1] + 1))
+        span = float(rng.uniform(*config.span))
+        low = float(rng.uniform(config.log10_n[0], config.log10_n[1] - span))
+        N = np.logspace(low, low + span, k)
+        out = simulation.sample_outputs(N, L, num_items=n_items, rho=rho, model=tm.ToyModel(c=c, alpha=alpha),
+                                        seed=int(rng.integers(0, 2**31 - 1)))
+        scored = simulation.score(out)
+        scored = scored[scored["metric"].isin(_BENCH_METRICS)]
+        frames.append(pd.DataFrame({
+            "task": f"synth_{t:0{width}d}", "params": scored["N"].to_numpy(), "metric": scored["metric"].to_numpy(),
+            "value": scored["value"].to_numpy(), "target_len": L, "n_items": n_items, "rho": rho,
+            "alpha": alpha, "c_toy": c, "n_sizes": k}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def null_scores(n_sizes: int, n_items: int, *, num_tasks: int = 2000, start: float = 0.3, stop: float = 0.5,
+                seed: int = 0) -> np.ndarray:
+    """Relative scores R of ``num_tasks`` null tasks: accuracy rising linearly in log N from start to stop,
+    measured on ``n_items`` test items (binomial noise) at ``n_sizes`` model sizes."""
+    n_sizes = check_int("n_sizes", n_sizes, low=3, high=1000)
+    n_items = check_int("n_items", n_items, low=1)
+    num_tasks = check_int("num_tasks", num_tasks, low=1)
+    start = check_real("start", start, low=0, high=1)
+    stop = check_real("stop", stop, low=0, high=1)
+    rng = np.random.default_rng(seed)
+    truth = np.linspace(start, stop, n_sizes)
+    measured = rng.binomial(n_items, truth, size=(num_tasks, n_sizes)) / n_items
+    return emergence_scores(measured) / (n_sizes - 1)
+
+
+def null_flag_rate(n_sizes: int, n_items: int, threshold: float = DEFAULT_THRESHOLD, **kwargs: Any) -> float:
+    """Share of null tasks (see null_scores) that the audit would flag as looking emergent."""
+    threshold = check_real("threshold", threshold, low=0, low_open=True)
+    return float(np.mean(null_scores(n_sizes, n_items, **kwargs) >= threshold))

@@ -1,0 +1,419 @@
+"""Forecasting exact match of large models from small ones: power-law and logit fits, and PassUntil sampling.
+
+Notation (chapter 7): N parameters, L target length, CE(N) cross-entropy per answer token (nats),
+p = exp(-CE) per-token probability, EM exact match, q_k the conditional probability that answer token k
+is right given that tokens 1..k-1 are (greedy), PU the pass rate of sampled answers (temperature 1),
+which equals the mean probability the model gives the whole right answer (``answer_prob``).
+
+Four forecasts of EM at length L, each fitted on the k smallest models of a sweep:
+
+``toy``          CE(N) = (N/c)^alpha fitted in log-log space, then EM = p^L = exp(-L (N/c)^alpha).
+``pass_rate``    -ln PU(N) = (N/c)^alpha fitted to the exact answer probability (Hu et al.'s form).
+``conditional``  logit q_k = a_k + b_k ln N for each k, then EM = q_1 q_2 ... q_L.
+``direct``       logit EM = a + b ln N (a baseline that ignores the tokens).
+
+Uncertainty: a bootstrap over seeds (at every size, the seeds are drawn with replacement and
+averaged, then everything is refitted), reported as a percentile interval.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+from scipy.special import expit, logit
+
+from .validation import check_int, check_positive_array, check_real
+
+if TYPE_CHECKING:  # torch is imported only by the sampling functions, so the fits load fast
+    import torch
+
+__all__ = [
+    "METHODS",
+    "ALL_LENGTHS",
+    "PowerLaw",
+    "LogitLine",
+    "fit_power_law",
+    "fit_logit_line",
+    "smoothed_rate",
+    "SweepArrays",
+    "sweep_arrays",
+    "forecast_em",
+    "forecast_table",
+    "error_summary",
+    "answer_probability",
+    "sample_answers",
+    "PassUntilResult",
+    "pass_until",
+    "pass_rate_estimate",
+    "sampled_pass_rate",
+]
+
+METHODS: tuple[str, ...] = ("toy", "pass_rate", "conditional", "direct")
+ALL_LENGTHS = 0  # target_len value of the rows pooled over every target length (weighted by items)
+
+
+# ---------------------------------------------------------------------------------------- fits
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """y(N) = irreducible + (N / c)^alpha."""
+
+    c: float  # scale constant (parameters), > 0
+    alpha: float  # exponent (negative for a falling loss)
+    irreducible: float = 0.0  # the floor y approaches as N grows, >= 0
+
+    def __call__(self, N: Any) -> np.ndarray:
+        """The law at parameter counts N."""
+        N = check_positive_array("N", N)
+        return self.irreducible + np.exp(self.alpha * (np.log(N) - math.log(self.c)))
+
+
+def _xy(N: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """N and y as float arrays of one equal length >= 2, N > 0, y finite, else ValueError."""
+    N = check_positive_array("N", N)
+    y = np.asarray(y, dtype=float)
+    if N.ndim != 1 or y.shape != N.shape or len(N) < 2:
+        raise ValueError(f"N and {name} must be 1-D of one length >= 2; got shapes {N.shape} and {y.shape}")
+    if not np.isfinite(y).all():
+        raise ValueError(f"{name} must be finite")
+    return N, y
+
+
+def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
+    """Least-squares fit of y = E + (N/c)^alpha in log space (E = 0 unless ``irreducible``); y > 0."""
+    N, y = _xy(N, y, "y")
+    if (y <= 0).any():
+        raise ValueError("y must be > 0 to fit a power law")
+    x, ly = np.log(N), np.log(y)
+    slope, intercept = np.polyfit(x, ly, 1)
+    if not irreducible:
+        return PowerLaw(c=float(math.exp(-intercept / slope)) if slope != 0 else math.inf, alpha=float(slope))
+    if len(N) < 4:
+        raise ValueError("N must hold at least 4 points to fit a power law with an irreducible term")
+
+    def model(x: np.ndarray, log_a: float, alpha: float, floor: float) -> np.ndarray:
+        return np.log(floor + np.exp(log_a + alpha * x))
+
+    p0 = (intercept, min(slope, -1e-3), 0.5 * float(y.min()))
+    bounds = ([-np.inf, -10.0, 0.0], [np.inf, -1e-3, float(y.min())])  # a falling law with a floor below y
+    (log_a, alpha, floor), _ = optimize.curve_fit(model, x, ly, p0=p0, bounds=bounds, maxfev=20_000)
+    return PowerLaw(c=float(math.exp(-log_a / alpha)), alpha=float(alpha), irreducible=float(floor))
+
+
+@dataclass(frozen=True)
+class LogitLine:
+    """q(N) = sigmoid(intercept + slope * ln N): a rate rising (slope > 0) from 0 to 1 over ln N."""
+
+    intercept: float  # logit q at N = 1
+    slope: float  # change of logit q per unit of ln N
+
+    def __call__(self, N: Any) -> np.ndarray:
+        """The rate at parameter counts N."""
+        N = check_positive_array("N", N)
+        return expit(self.intercept + self.slope * np.log(N))
+
+
+def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
+    """(successes + 1/2) / (trials + 1): a rate that is never exactly 0 or 1, so its logit is finite."""
+    s, t = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
+    if s.shape != t.shape or (s < 0).any() or (t < s - 1e-9).any():
+        raise ValueError("successes and trials must have one shape, with 0 <= successes <= trials")
+    return (s + 0.5) / (t + 1.0)
+
+
+def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
+    """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N."""
+    N, s = _xy(N, successes, "successes")
+    rate = smoothed_rate(s, np.broadcast_to(np.asarray(trials, dtype=float), s.shape))
+    slope, intercept = np.polyfit(np.log(N), logit(rate), 1)
+    return LogitLine(intercept=float(intercept), slope=float(slope))
+
+
+# ---------------------------------------------------------------------------------------- sweep data
+
+
+@dataclass(frozen=True, eq=False)
+class SweepArrays:
+    """A sweep table as arrays indexed [size, seed, length] (sizes and lengths sorted)."""
+
+    task: str  # task name
+    params: np.ndarray  # (S,) parameter counts N
+    seeds: np.ndarray  # (R,) seeds
+    target_lens: np.ndarray  # (J,) target lengths L
+    n_items: np.ndarray  # (J,) test items of each length
+    cross_entropy: np.ndarray  # (S, R, J) CE per answer token
+    answer_prob: np.ndarray  # (S, R, J) mean probability of the whole right answer
+    exact_match: np.ndarray  # (S, R, J) greedy exact match
+    first: np.ndarray  # (S, R, J, Lmax + 1) exact match of the first k tokens, k = 0..Lmax (k = 0 is 1)
+
+
+def sweep_arrays(table: pd.DataFrame) -> SweepArrays:
+    """The arrays of one task's sweep table (``sweep.load_results``), for the forecasts."""
+    need = {"task", "params", "seed", "target_len", "metric", "value", "n_items"}
+    if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
+        raise ValueError(f"table must be a sweep table with columns {sorted(need)}")
+    if table["task"].nunique() != 1:
+        raise ValueError(f"table must hold one task; got {sorted(table['task'].unique())}")
+    params = np.sort(table["params"].unique())
+    seeds = np.sort(table["seed"].unique())
+    lens = np.sort(table["target_len"].unique())
+
+    def cube(metric: str) -> np.ndarray:
+        rows = table[table["metric"] == metric]
+        full = pd.MultiIndex.from_product([params, seeds, lens], names=["params", "seed", "target_len"])
+        values = rows.set_index(["params", "seed", "target_len"])["value"].reindex(full)
+        return values.to_numpy(dtype=float).reshape(len(params), len(seeds), len(lens))
+
+    n_items = (table[table["metric"] == "exact_match"].groupby("target_len")["n_items"].first()
+               .reindex(lens).to_numpy(dtype=float))
+    lmax = int(lens.max())
+    first = np.ones((len(params), len(seeds), len(lens), lmax + 1))
+    for k in range(1, lmax + 1):
+        values = cube(f"exact_match_first_{k}")
+        first[..., k] = np.where(np.isnan(values), first[..., k - 1], values)  # past L: unchanged
+    return SweepArrays(task=str(table["task"].iloc[0]), params=params, seeds=seeds, target_lens=lens,
+                       n_items=n_items, cross_entropy=cube("cross_entropy"), answer_prob=cube("answer_prob"),
+                       exact_match=cube("exact_match"), first=first)
+
+
+def _forecast_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str) -> np.ndarray:
+    """EM forecast (S, J) for every size and length from the k smallest sizes, seeds averaged by seed_idx (S, R')."""
+    sizes = np.arange(len(arr.params))[:, None]
+
+    def mean(cube: np.ndarray) -> np.ndarray:  # (S, R, ...) -> (S, ...) over the drawn seeds
+        return cube[sizes, seed_idx].mean(axis=1)
+
+    N, fit_N = arr.params.astype(float), arr.params[:k].astype(float)
+    out = np.empty((len(N), len(arr.target_lens)))
+    trials = arr.n_items * seed_idx.shape[1]  # items x seeds behind each averaged rate
+    for j, L in enumerate(arr.target_lens):
+        if method == "toy":
+            law = fit_power_law(fit_N, mean(arr.cross_entropy[..., j])[:k])
+            out[:, j] = np.exp(-L * law(N))
+        elif method == "pass_rate":
+            pu = np.clip(mean(arr.answer_prob[..., j])[:k], 1e-300, 1 - 1e-12)
+            law = fit_power_law(fit_N, -np.log(pu))
+            out[:, j] = np.exp(-law(N))
+        elif method == "conditional":
+            firsts = mean(arr.first[:, :, j, :])  # (S, Lmax + 1)
+            em = np.ones(len(N))
+            for kk in range(1, int(L) + 1):
+                line = fit_logit_line(fit_N, firsts[:k, kk] * trials[j], firsts[:k, kk - 1] * trials[j])
+                em *= line(N)
+            out[:, j] = em
+        elif method == "direct":
+            line = fit_logit_line(fit_N, mean(arr.exact_match[..., j])[:k] * trials[j], np.full(k, trials[j]))
+            out[:, j] = line(N)
+        else:
+            raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    return out
+
+
+def forecast_em(arr: SweepArrays, k: int, method: str) -> np.ndarray:
+    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes."""
+    k = check_int("k", k, low=2, high=len(arr.params))
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    all_seeds = np.broadcast_to(np.arange(len(arr.seeds)), (len(arr.params), len(arr.seeds)))
+    return _forecast_one(arr, all_seeds, k, method)
+
+
+def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = METHODS, n_boot: int = 200,
+                   confidence: float = 0.9, seed: int = 0) -> pd.DataFrame:
+    """Forecast vs measured exact match for every size, length (and all items, target_len 0) and method.
+
+    Columns: task, method, k, params, target_len, fitted (size used in the fit), measured (mean over
+    seeds), forecast, lo, hi (bootstrap-over-seeds percentile interval), error = forecast - measured.
+    """
+    arr = sweep_arrays(table)
+    k = check_int("k", k, low=2, high=len(arr.params))
+    n_boot = check_int("n_boot", n_boot, low=0)
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    for m in methods:
+        if m not in METHODS:
+            raise ValueError(f"methods must be drawn from {METHODS}; got {m!r}")
+    rng = np.random.default_rng(seed)
+    S, R = len(arr.params), len(arr.seeds)
+    w = arr.n_items / arr.n_items.sum()
+    measured = arr.exact_match.mean(axis=1)  # (S, J)
+    measured_all = (arr.exact_match * w).sum(axis=2).mean(axis=1)
+    draws = [rng.integers(0, R, size=(S, R)) for _ in range(n_boot)]
+    rows = []
+    for method in methods:
+        point = forecast_em(arr, k, method)
+        boot = np.stack([_forecast_one(arr, d, k, method) for d in draws]) if n_boot else point[None]
+        tail = (1 - confidence) / 2
+        lo, hi = np.quantile(boot, tail, axis=0), np.quantile(boot, 1 - tail, axis=0)
+        point_all, boot_all = point @ w, boot @ w
+        lo_all, hi_all = np.quantile(boot_all, tail, axis=0), np.quantile(boot_all, 1 - tail, axis=0)
+        for i, N in enumerate(arr.params):
+            base = dict(task=arr.task, method=method, k=k, params=int(N), fitted=i < k)
+            for j, L in enumerate(arr.target_lens):
+                rows.append(dict(base, target_len=int(L), measured=measured[i, j], forecast=point[i, j],
+                                 lo=lo[i, j], hi=hi[i, j]))
+            if len(arr.target_lens) > 1:
+                rows.append(dict(base, target_len=ALL_LENGTHS, measured=measured_all[i], forecast=point_all[i],
+                                 lo=lo_all[i], hi=hi_all[i]))
+    out = pd.DataFrame(rows)
+    out["error"] = out["forecast"] - out["measured"]
+    return out
+
+
+def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
+    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance."""
+    tolerance = check_real("tolerance", tolerance, low=0)
+    largest = forecasts[forecasts["params"] == forecasts.groupby("task")["params"].transform("max")]
+    out = largest[["task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"]].copy()
+    out["abs_error"] = (out["forecast"] - out["measured"]).abs()
+    out["hit"] = out["abs_error"] <= tolerance
+    return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------- PassUntil
+
+
+def _member_logits(model: Callable, X: torch.Tensor, member: int, batch_size: int = 32_768) -> torch.Tensor:
+    """Logits (B, T, V) of one ensemble member for token ids X (B, T), computed in batches."""
+    import torch
+
+    E = getattr(model, "num_members", 1)
+    check_int("member", member, low=0, high=E - 1)
+    parts = []
+    with torch.no_grad():
+        for lo in range(0, len(X), batch_size):
+            xb = X[lo:lo + batch_size]
+            parts.append(model(xb.unsqueeze(0).expand(E, *xb.shape).contiguous())[member].float())
+    return torch.cat(parts) if parts else torch.empty(0)
+
+
+def _answer_distributions(model: Callable, task: Any, pairs: np.ndarray, member: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Next-token probabilities (n, Lmax, V) at each answer column given the right answer so far,
+    the right tokens (n, Lmax) and the target lengths (n,)."""
+    import torch
+
+    X, _, lens = task.encode(pairs)
+    start, lmax = task.answer_start, task.answer_len
+    probs = torch.softmax(_member_logits(model, X, member)[:, start - 1:start - 1 + lmax].double(), dim=-1)
+    return probs, X[:, start:start + lmax], lens
+
+
+def _pairs(pairs: Any) -> np.ndarray:
+    """Operand pairs (n, 2) from an array or a Split."""
+    return np.asarray(pairs.pairs if hasattr(pairs, "pairs") else pairs)
+
+
+def answer_probability(model: Callable, task: Any, pairs: Any, *, member: int = 0) -> np.ndarray:
+    """Exact probability (n,) that one temperature-1 sampled answer is the right one: the product of
+    the teacher-forced probabilities of the right tokens."""
+    import torch
+
+    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
+    right = probs.gather(-1, target[..., None])[..., 0]
+    real = torch.arange(target.shape[1])[None, :] < lens[:, None]
+    return torch.where(real, right, 1.0).prod(dim=1).numpy()
+
+
+def _draw(probs: torch.Tensor, target: torch.Tensor, lens: torch.Tensor, num_samples: int,
+          generator: torch.Generator) -> np.ndarray:
+    """(n, num_samples) bool: whether each of num_samples sampled answers per item is right.
+
+    A sample still alive at answer column j has written exactly the right tokens so far, so its
+    next-token distribution is ``probs[i, j]``: tokens are drawn from it for the survivors only.
+    """
+    import torch
+
+    n = len(target)
+    rows = torch.arange(n).repeat_interleave(num_samples)
+    ok = torch.ones(len(rows), dtype=torch.bool)
+    alive = torch.arange(len(rows))
+    for j in range(int(lens.max()) if n else 0):
+        alive = alive[lens[rows[alive]] > j]
+        if len(alive) == 0:
+            break
+        token = torch.multinomial(probs[rows[alive], j].float(), 1, replacement=True, generator=generator)[:, 0]
+        wrong = token != target[rows[alive], j]
+        ok[alive[wrong]] = False
+        alive = alive[~wrong]
+    return ok.numpy().reshape(n, num_samples)
+
+
+def sample_answers(model: Callable, task: Any, pairs: Any, num_samples: int, *, generator: torch.Generator,
+                   member: int = 0) -> np.ndarray:
+    """Right-answer counts (n,) among ``num_samples`` answers per item sampled token by token at temperature 1."""
+    num_samples = check_int("num_samples", num_samples, low=1)
+    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
+    return _draw(probs, target, lens, num_samples, generator).sum(axis=1)
+
+
+@dataclass(frozen=True, eq=False)
+class PassUntilResult:
+    """Samples drawn per item until its first right answer (or the budget)."""
+
+    attempts: np.ndarray  # (n,) samples drawn for each item (<= budget)
+    passed: np.ndarray  # (n,) bool: a right answer was drawn
+    budget: int  # the largest number of samples per item
+
+
+def pass_until(model: Callable, task: Any, pairs: Any, budget: int, *, generator: torch.Generator,
+               chunk: int = 256, member: int = 0) -> PassUntilResult:
+    """PassUntil (Hu et al. 2023): sample answers for each item until the first right one, at most ``budget``."""
+    import torch
+
+    budget = check_int("budget", budget, low=1)
+    chunk = check_int("chunk", chunk, low=1)
+    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
+    n = len(target)
+    attempts = np.zeros(n, dtype=np.int64)
+    passed = np.zeros(n, dtype=bool)
+    while True:
+        todo = np.nonzero(~passed & (attempts < budget))[0]
+        if len(todo) == 0:
+            break
+        size = int(min(chunk, budget - attempts[todo].min()))
+        t = torch.from_numpy(todo)
+        hits = _draw(probs[t], target[t], lens[t], size, generator)
+        room = budget - attempts[todo]
+        hits[np.arange(size)[None, :] >= room[:, None]] = False  # past an item's budget
+        got = hits.any(axis=1)
+        attempts[todo] += np.where(got, hits.argmax(axis=1) + 1, np.minimum(size, room))
+        passed[todo] |= got
+    return PassUntilResult(attempts=attempts, passed=passed, budget=budget)
+
+
+def pass_rate_estimate(result: PassUntilResult, *, confidence: float = 0.95, n_boot: int = 2000,
+                       seed: int = 0) -> tuple[float, float, float]:
+    """Pooled pass rate (passes / samples drawn, the censored-geometric MLE) with a bootstrap-over-items interval."""
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    n_boot = check_int("n_boot", n_boot, low=1)
+    a, p = result.attempts.astype(float), result.passed.astype(float)
+    if len(a) == 0 or a.sum() == 0:
+        raise ValueError("result must hold at least one item with at least one sample")
+    est = p.sum() / a.sum()
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
+    boot = p[idx].sum(1) / a[idx].sum(1)
+    tail = (1 - confidence) / 2
+    return float(est), float(np.quantile(boot, tail)), float(np.quantile(boot, 1 - tail))
+
+
+def sampled_pass_rate(hits: Any, num_samples: int, *, confidence: float = 0.95, n_boot: int = 2000,
+                      seed: int = 0) -> tuple[float, float, float]:
+    """Mean over items of hits / num_samples (unbiased for the mean pass rate) with a bootstrap-over-items interval."""
+    num_samples = check_int("num_samples", num_samples, low=1)
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    n_boot = check_int("n_boot", n_boot, low=1)
+    h = np.asarray(hits, dtype=float)
+    if h.ndim != 1 or len(h) == 0 or (h < 0).any() or (h > num_samples).any():
+        raise ValueError(f"hits must be a non-empty 1-D array of counts in [0, {num_samples}]")
+    rate = h / num_samples
+    rng = np.random.default_rng(seed)
+    boot = rate[rng.integers(0, len(rate), size=(n_boot, len(rate)))].mean(axis=1)
+    tail = (1 - confidence) / 2
+    return float(rate.mean()), float(np.quantile(boot, tail)), float(np.quantile(boot, 1 - tail))

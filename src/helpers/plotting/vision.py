@@ -1,0 +1,201 @@
+"""Plots for chapter 8 (manufacturing emergence): the same vision-model outputs under a smooth and a sharp metric.
+
+Every function is pure: it takes a tidy table from ``helpers.vision.sweep`` (or arrays of per-image
+errors) and returns a new ``Figure``; nothing here trains a model.
+
+Symbols
+-------
+N        parameters of one model (column ``params``)
+K        items per tuple or sequence (column ``K``)
+a        accuracy: share of single test items classified right
+e_i      squared reconstruction error ||x_i - x_hat_i||^2 of test image i
+c        threshold of Reconstruction_c = mean(1[e_i < c])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..emergence import emergence_score
+from ..validation import check_int, check_real
+from ..vision import metrics as vm
+from . import METRIC_COLORS, new_figure, sequential_colors
+
+__all__ = ["seed_mean", "plot_subset_accuracy", "plot_reconstruction", "plot_emergence_vs_c", "plot_sequence",
+           "plot_k_family"]
+
+_REQUIRED = ("params", "seed", "metric", "K", "c", "value")
+SMOOTH = METRIC_COLORS["cross_entropy"]
+SHARP = METRIC_COLORS["exact_match"]
+
+
+def _check_table(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise ValueError(f"table must be a pandas DataFrame from helpers.vision.sweep; got {type(table).__name__}")
+    missing = [c for c in _REQUIRED if c not in table.columns]
+    if missing:
+        raise ValueError(f"table must have the columns {list(_REQUIRED)}; missing {missing}")
+    absent = [m for m in metrics if m not in set(table["metric"])]
+    if absent:
+        raise ValueError(f"table must hold the metrics {list(metrics)}; missing {absent}")
+    return table
+
+
+def seed_mean(table: pd.DataFrame, metric: str, K: int = 0, c: float = 0.0) -> pd.Series:
+    """Mean over seeds of one metric (at one K and c) against params, ascending."""
+    _check_table(table, [metric])
+    rows = table[(table["metric"] == metric) & (table["K"] == K) & np.isclose(table["c"], c)]
+    if rows.empty:
+        raise ValueError(f"K, c: the table has no {metric} rows with K = {K}, c = {c:g}")
+    return rows.groupby("params")["value"].mean().sort_index()
+
+
+def _every(series: pd.Series, every: int) -> pd.Series:
+    """Every ``every``-th model size, always keeping the smallest and the largest."""
+    keep = list(range(0, len(series), every))
+    if keep[-1] != len(series) - 1:
+        keep.append(len(series) - 1)
+    return series.iloc[keep]
+
+
+def _score(curve: pd.Series) -> str:
+    s = emergence_score(curve.index.to_numpy(dtype=float), curve.to_numpy())
+    return "inf" if np.isinf(s) else f"{s:.1f}"
+
+
+def _seed_dots(ax, table, metric, K, params_kept, color) -> None:
+    rows = table[(table["metric"] == metric) & (table["K"] == K) & table["params"].isin(params_kept)]
+    ax.plot(rows["params"], rows["value"], "o", mfc="none", color=color, alpha=0.4, ms=4)
+
+
+def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_prediction: bool = True) -> Figure:
+    """Left: accuracy a against N (smooth); right: "K out of K" subset accuracy, with a**K dashed, scores in legends.
+
+    ``every`` keeps every ``every``-th model size only (sparse sampling of the family).
+    """
+    table = _check_table(table, ["accuracy", "subset_accuracy"])
+    K = check_int("K", K, low=1, high=int(table["K"].max()))
+    every = check_int("every", every, low=1, high=4)
+    acc = _every(seed_mean(table, "accuracy"), every)
+    subset = _every(seed_mean(table, "subset_accuracy", K=K), every)
+    fig, (left, right) = new_figure(1, 2, width=9.0, height=3.6, sharey=True)
+    _seed_dots(left, table, "accuracy", 0, acc.index, SMOOTH)
+    left.plot(acc.index, acc.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"accuracy a (score {_score(acc)})")
+    _seed_dots(right, table, "subset_accuracy", K, subset.index, SHARP)
+    right.plot(subset.index, subset.to_numpy(), "o-", color=SHARP, lw=2,
+               label=f"subset accuracy, K = {K} (score {_score(subset)})")
+    if show_prediction:
+        per_seed = table[table["metric"] == "accuracy"].assign(pred=lambda d: d["value"] ** K)
+        pred = per_seed.groupby("params")["pred"].mean().loc[subset.index]
+        right.plot(pred.index, pred.to_numpy(), "k--", lw=1, label=r"prediction $a^K$ (mean over seeds)")
+    for ax, title in ((left, "smooth: one item right"), (right, f"sharp: all {K} items right")):
+        ax.set_xscale("log")
+        ax.set(xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    left.set_ylabel("score (open circles: seeds; line: mean)")
+    if every > 1:
+        fig.suptitle(f"only every {every}th model size ({len(acc)} of {len(seed_mean(table, 'accuracy'))})",
+                     fontsize=10)
+    return fig
+
+
+def _errors_input(params, errors_by_model) -> tuple[np.ndarray, list[np.ndarray]]:
+    params = np.asarray(params, dtype=float)
+    if params.ndim != 1 or len(params) != len(errors_by_model) or len(params) < 3:
+        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
+    order = np.argsort(params)
+    return params[order], [np.asarray(errors_by_model[i], dtype=float) for i in order]
+
+
+def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
+    """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is."""
+    c = check_real("c", c, low=0, low_open=True)
+    params, errors = _errors_input(params, errors_by_model)
+    mse = pd.Series([vm.mean_squared_error(e) for e in errors], index=params)
+    rec = pd.Series([vm.reconstruction_c(e, c) for e in errors], index=params)
+    fig, axes = new_figure(1, 3, width=12.0, height=3.6)
+    axes[0].plot(params, mse.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"score {_score(-mse)} (of the fall)")
+    axes[0].set(ylabel=r"mean squared error $\overline{e}$", title="smooth: mean squared error")
+    axes[1].plot(params, rec.to_numpy(), "o-", color=SHARP, lw=2, label=f"score {_score(rec)}")
+    axes[1].set(ylabel=r"Reconstruction$_c$", ylim=(-0.03, 1.03), title=f"sharp: Reconstruction$_c$, c = {c:.3g}")
+    for ax in axes[:2]:
+        ax.set(xscale="log", xlabel="parameters N (log scale)")
+        ax.legend(fontsize=8)
+    lo = min(float(e[e > 0].min()) for e in errors if (e > 0).any())
+    for p, e, color in zip(params, errors, sequential_colors(len(params))):
+        x = np.sort(e)
+        axes[2].step(x, np.arange(1, x.size + 1) / x.size, where="post", color=color, lw=1.2, label=f"N = {p:,.0f}")
+    axes[2].axvline(c, color=SHARP, ls="--", lw=1.5)
+    axes[2].set(xscale="log", xlim=(lo, None), xlabel=r"squared error $e_i$ of one image (log scale)",
+                ylabel="share of images with error below", title="error CDF per model; dashed: c")
+    axes[2].legend(fontsize=6, ncol=2, loc="upper left")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def plot_emergence_vs_c(cs: Sequence[float], scores: Sequence[float], best_c: float | None = None) -> Figure:
+    """Emergence score of Reconstruction_c against the threshold c; infinite scores drawn as triangles at the top."""
+    cs, scores = np.asarray(cs, dtype=float), np.asarray(scores, dtype=float)
+    if cs.ndim != 1 or cs.shape != scores.shape or cs.size < 2:
+        raise ValueError("cs and scores must be 1-D arrays of the same length (at least 2)")
+    finite = np.isfinite(scores)
+    fig, ax = new_figure(width=6.4, height=3.6)
+    ax.plot(cs[finite], scores[finite], "o-", color=SHARP, label="finite score")
+    top = np.nanmax(scores[finite]) * 1.1 if finite.any() else 1.0
+    if (~finite).any():
+        ax.plot(cs[~finite], np.full((~finite).sum(), top), "^", color="k",
+                label="+inf: all change in under half the steps")
+    if best_c is not None:
+        ax.axvline(check_real("best_c", best_c, low=0, low_open=True), color="0.4", ls="--",
+                   label=f"most emergent c = {best_c:.3g}")
+    ax.set(xscale="log", xlabel="threshold c (log scale)", ylabel=r"emergence score of Reconstruction$_c$")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
+    """Sequence model: per-item accuracy (smooth) and all-items-right (sharp) on sequences of K items, with a**K."""
+    table = _check_table(table, ["item_accuracy", "all_correct"])
+    K = check_int("K", K, low=1, high=int(table["K"].max()))
+    item = seed_mean(table, "item_accuracy", K=K)
+    whole = seed_mean(table, "all_correct", K=K)
+    per_seed = table[(table["metric"] == "item_accuracy") & (table["K"] == K)].assign(pred=lambda d: d["value"] ** K)
+    pred = per_seed.groupby("params")["pred"].mean().sort_index()
+    fig, (left, right) = new_figure(1, 2, width=9.0, height=3.6, sharey=True)
+    _seed_dots(left, table, "item_accuracy", K, item.index, SMOOTH)
+    left.plot(item.index, item.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"per-item accuracy (score {_score(item)})")
+    _seed_dots(right, table, "all_correct", K, whole.index, SHARP)
+    right.plot(whole.index, whole.to_numpy(), "o-", color=SHARP, lw=2, label=f"all {K} right (score {_score(whole)})")
+    right.plot(pred.index, pred.to_numpy(), "k--", lw=1, label=r"prediction $a^K$")
+    for ax, title in ((left, f"smooth: items of {K}-item sequences"), (right, "sharp: whole sequence right")):
+        ax.set(xscale="log", xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper left")
+    left.set_ylabel("score (open circles: seeds; line: mean)")
+    return fig
+
+
+def plot_k_family(table: pd.DataFrame, metric: str = "subset_accuracy", every: int = 1) -> Figure:
+    """The sharp metric for every K = 1..5 (mean over seeds) on one axis, with each curve's emergence score."""
+    table = _check_table(table, [metric])
+    every = check_int("every", every, low=1, high=4)
+    Ks = sorted(int(k) for k in table.loc[table["metric"] == metric, "K"].unique())
+    fig, ax = new_figure(width=6.4, height=3.8)
+    for K, color in zip(Ks, sequential_colors(len(Ks))):
+        curve = _every(seed_mean(table, metric, K=K), every)
+        ax.plot(curve.index, curve.to_numpy(), "o-", color=color, label=f"K = {K} (score {_score(curve)})")
+    ax.set(xscale="log", xlabel="parameters N (log scale)", ylabel=metric.replace("_", " "), ylim=(-0.03, 1.03))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+

@@ -1,0 +1,100 @@
+"""Tests of the bring-your-own-results audit (function and command line)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from helpers import audit
+
+ROOT = Path(__file__).resolve().parents[1]
+
+GOOD = """task,scale,metric,value,seed
+arith,1e8,exact_match,0.00,0
+arith,1e9,exact_match,0.01,0
+arith,1e10,exact_match,0.02,0
+arith,1e11,exact_match,0.60,0
+arith,1e8,exact_match,0.00,1
+arith,1e9,exact_match,0.01,1
+arith,1e10,exact_match,0.04,1
+arith,1e11,exact_match,0.62,1
+arith,1e8,edit_distance,2.0,0
+arith,1e9,edit_distance,1.6,0
+arith,1e10,edit_distance,1.2,0
+arith,1e11,edit_distance,0.7,0
+"""
+
+
+def _write(tmp_path: Path, text: str, name: str = "results.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"), MPLBACKEND="Agg")
+    return subprocess.run([sys.executable, "-m", "helpers.audit", *args], capture_output=True, text=True,
+                          env=env, timeout=120)
+
+
+def test_audit_csv_writes_scores_and_plots(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, GOOD), tmp_path / "out")
+    for name in audit.OUTPUT_FILES:
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    back = pd.read_csv(tmp_path / "out" / "emergence_scores.csv").set_index("metric")
+    assert bool(back.loc["exact_match", "emergent"]) and not bool(back.loc["edit_distance", "emergent"])
+    assert back.loc["exact_match", "n_runs"] == 2
+    # seeds averaged: 0, 0.01, 0.03, 0.61; steps .01 .02 .58 -> median .02 -> 0.61 / 0.02
+    assert back.loc["exact_match", "score"] == pytest.approx(30.5)
+    assert len(scores) == 2
+
+
+def test_threshold_changes_the_flags(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, GOOD), tmp_path / "out", threshold=50)
+    assert not scores["emergent"].any()
+
+
+def test_cli_prints_summary_and_writes_files(tmp_path) -> None:
+    out = tmp_path / "audit out"
+    done = _cli(str(_write(tmp_path, GOOD)), "--out", str(out), "--threshold", "3")
+    assert done.returncode == 0, done.stderr
+    assert "1 of 2 curves look emergent" in done.stdout and "exact_match" in done.stdout
+    assert sorted(p.name for p in out.iterdir()) == sorted(audit.OUTPUT_FILES)
+
+
+BAD = {
+    "empty": ("", "empty"),
+    "header only": ("task,scale,metric,value\n", "no data rows"),
+    "missing column": ("task,scale,value\nt,1,0.1\nt,2,0.2\nt,3,0.3\n", "metric"),
+    "no scale": ("task,size_name,metric,value\nt,a,em,0.1\nt,b,em,0.2\nt,c,em,0.3\n", "scale column"),
+    "text scale": ("task,scale,metric,value\nt,small,em,0.1\nt,2,em,0.2\nt,3,em,0.3\n", "numeric"),
+    "one size": ("task,scale,metric,value\nt,1e9,em,0.1\nt,1e9,em,0.2\n", "at least 3 distinct"),
+    "two sizes": ("task,scale,metric,value\nt,1,em,0.1\nt,2,em,0.2\nu,1,em,0.1\nu,2,em,0.3\nu,3,em,0.4\n",
+                  "task='t'"),
+    "nan value": ("task,scale,metric,value\nt,1,em,0.1\nt,2,em,\nt,3,em,0.3\n", "missing value"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_bad_csv_raises_value_error_naming_the_problem(tmp_path, name) -> None:
+    text, message = BAD[name]
+    with pytest.raises(ValueError, match=message):
+        audit.audit_csv(_write(tmp_path, text), tmp_path / "out")
+
+
+@pytest.mark.parametrize("name", ["empty", "text scale", "one size", "nan value"])
+def test_cli_exits_2_with_a_message_and_no_traceback(tmp_path, name) -> None:
+    text, message = BAD[name]
+    done = _cli(str(_write(tmp_path, text)), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_cli_missing_file(tmp_path) -> None:
+    done = _cli(str(tmp_path / "nope.csv"))
+    assert done.returncode == 2 and "no results file" in done.stderr

@@ -1,0 +1,237 @@
+"""Tests of helpers.forecast (chapter 7) and its plots."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from matplotlib.figure import Figure
+
+from helpers import forecast as fc
+from helpers.plotting import forecast as pf
+
+
+# ------------------------------------------------------------------ fits
+
+@given(c=st.floats(1e2, 1e8), alpha=st.floats(-1.0, -0.05))
+@settings(max_examples=30, deadline=None)
+def test_power_law_fit_recovers_exact_law(c: float, alpha: float) -> None:
+    N = np.geomspace(1e3, 1e6, 7)
+    law = fc.fit_power_law(N, (N / c) ** alpha)
+    assert law.alpha == pytest.approx(alpha, rel=1e-8)
+    assert law.c == pytest.approx(c, rel=1e-6)
+    assert law(N) == pytest.approx((N / c) ** alpha, rel=1e-8)
+
+
+def test_power_law_with_irreducible_term() -> None:
+    N = np.geomspace(1e3, 1e7, 9)
+    y = 0.3 + (N / 50.0) ** -0.4
+    law = fc.fit_power_law(N, y, irreducible=True)
+    assert law.irreducible == pytest.approx(0.3, abs=1e-3)
+    assert law.alpha == pytest.approx(-0.4, abs=1e-2)
+
+
+def test_power_law_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="y must be > 0"):
+        fc.fit_power_law([1, 2, 3], [1.0, 0.0, 2.0])
+    with pytest.raises(ValueError, match="N"):
+        fc.fit_power_law([1, -2], [1.0, 2.0])
+    with pytest.raises(ValueError, match="length"):
+        fc.fit_power_law([1, 2, 3], [1.0, 2.0])
+    with pytest.raises(ValueError, match="at least 4"):
+        fc.fit_power_law([1, 2, 3], [1.0, 0.5, 0.3], irreducible=True)
+
+
+def test_logit_line_recovers_exact_line() -> None:
+    N = np.geomspace(1e3, 1e6, 6)
+    trials = 10**9
+    q = 1 / (1 + np.exp(-(-8.0 + 0.9 * np.log(N))))
+    line = fc.fit_logit_line(N, q * trials, np.full(6, trials))
+    assert line.slope == pytest.approx(0.9, rel=1e-4)
+    assert line(N) == pytest.approx(q, rel=1e-4)
+
+
+def test_smoothed_rate_never_hits_0_or_1() -> None:
+    r = fc.smoothed_rate([0, 10], [10, 10])
+    assert 0 < r[0] < 0.1 and 0.9 < r[1] < 1
+    with pytest.raises(ValueError, match="successes"):
+        fc.smoothed_rate([5], [3])
+
+
+# ------------------------------------------------------------------ forecasts on a synthetic sweep
+
+def synthetic_table(c: float = 2e4, alpha: float = -0.5, lens=(2, 3), seeds=(0, 1, 2), logistic: bool = False) -> pd.DataFrame:
+    """A sweep table whose tokens are right independently with p = exp(-(N/c)^alpha) at every position
+    (or, with ``logistic``, p = sigmoid(-8 + 0.9 ln N))."""
+    rows = []
+    for N in np.geomspace(1e3, 1e6, 7).round().astype(int):
+        p = 1 / (1 + math.exp(8 - 0.9 * math.log(N))) if logistic else math.exp(-((N / c) ** alpha))
+        for s in seeds:
+            for L in lens:
+                base = dict(task="synthetic", seed=s, target_len=L, n_items=1000, params=N)
+                values = {"cross_entropy": (N / c) ** alpha, "answer_prob": p**L, "exact_match": p**L}
+                values.update({f"exact_match_first_{k}": p**k for k in range(1, L + 1)})
+                rows += [dict(base, metric=m, value=v) for m, v in values.items()]
+    return pd.DataFrame(rows)
+
+
+def test_sweep_arrays_shapes_and_first_column() -> None:
+    arr = fc.sweep_arrays(synthetic_table())
+    assert arr.exact_match.shape == (7, 3, 2)
+    assert arr.first.shape == (7, 3, 2, 4)
+    assert (arr.first[..., 0] == 1).all()
+    # past its own length L = 2 the first-k column stays at EM
+    assert arr.first[:, :, 0, 3] == pytest.approx(arr.first[:, :, 0, 2])
+
+
+@pytest.mark.parametrize("method", ["toy", "pass_rate"])
+def test_independent_power_law_tokens_are_forecast_well(method: str) -> None:
+    """When the data follow the toy model exactly, the toy-type forecasts extrapolate it."""
+    arr = fc.sweep_arrays(synthetic_table())
+    f = fc.forecast_em(arr, 4, method)
+    assert np.abs(f - arr.exact_match.mean(axis=1)).max() < 1e-6
+
+
+def test_logistic_tokens_are_forecast_by_conditionals() -> None:
+    """When every conditional rate is a logit line in ln N, the product of fitted lines extrapolates EM."""
+    arr = fc.sweep_arrays(synthetic_table(logistic=True))
+    f = fc.forecast_em(arr, 4, "conditional")
+    assert np.abs(f - arr.exact_match.mean(axis=1)).max() < 2e-3
+
+
+def test_forecast_table_and_summary() -> None:
+    table = synthetic_table()
+    ft = fc.forecast_table(table, 4, n_boot=20)
+    assert set(ft["method"]) == set(fc.METHODS)
+    assert set(ft["target_len"]) == {2, 3, fc.ALL_LENGTHS}
+    assert (ft["lo"] <= ft["hi"] + 1e-12).all()
+    assert ft["fitted"].sum() == 4 * 3 * len(fc.METHODS)
+    summ = fc.error_summary(ft)
+    assert len(summ) == 3 * len(fc.METHODS)
+    assert summ.loc[summ.method == "toy", "hit"].all()
+    with pytest.raises(ValueError, match="k"):
+        fc.forecast_table(table, 1)
+    with pytest.raises(ValueError, match="methods"):
+        fc.forecast_table(table, 3, methods=("magic",))
+
+
+def test_forecast_is_deterministic_given_seed() -> None:
+    table = synthetic_table()
+    a = fc.forecast_table(table, 3, n_boot=10, seed=1)
+    b = fc.forecast_table(table, 3, n_boot=10, seed=1)
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_committed_sweep_forecasts_are_probabilities() -> None:
+    from helpers.arithmetic import sweep
+
+    table, _ = sweep.load_results("mul_kx1")
+    arr = fc.sweep_arrays(table)
+    for method in fc.METHODS:
+        f = fc.forecast_em(arr, 7, method)
+        assert f.shape == (10, 5) and ((f >= 0) & (f <= 1)).all()
+
+
+# ------------------------------------------------------------------ sampling and PassUntil
+
+class FixedModel(torch.nn.Module):
+    """A 'model' whose next-token distribution at each answer column puts probability q on the right digit."""
+
+    num_members = 1
+
+    def __init__(self, task, q: float) -> None:
+        super().__init__()
+        self.task, self.q = task, q
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        E, B, T = X.shape
+        V = 14
+        logits = torch.full((E, B, T, V), -30.0)
+        start = self.task.answer_start
+        right = X[:, :, start:]  # the right tokens when X is teacher forced
+        wrong = (right + 1) % 10
+        for j in range(right.shape[2]):
+            col = logits[:, :, start - 1 + j]
+            col.scatter_(-1, right[:, :, j:j + 1], math.log(self.q))
+            col.scatter_(-1, wrong[:, :, j:j + 1], math.log(1 - self.q))
+        return logits
+
+
+def test_sampling_matches_exact_answer_probability() -> None:
+    from helpers.arithmetic import tasks
+
+    task = tasks.get_task("mul_kx1")
+    pairs = np.array([[12, 3], [456, 7], [9, 9]])
+    m = FixedModel(task, 0.5)
+    ap = fc.answer_probability(m, task, pairs)
+    assert ap == pytest.approx([0.5**3, 0.5**4, 0.5**2], rel=1e-4)
+    g = torch.Generator().manual_seed(0)
+    hits = fc.sample_answers(m, task, pairs, 20_000, generator=g)
+    assert hits / 20_000 == pytest.approx(ap, abs=0.015)
+    est, lo, hi = fc.sampled_pass_rate(hits, 20_000)
+    assert lo <= ap.mean() <= hi or abs(est - ap.mean()) < 0.01
+
+
+def test_pass_until_counts_attempts() -> None:
+    from helpers.arithmetic import tasks
+
+    task = tasks.get_task("mul_kx1")
+    pairs = np.tile([[456, 7]], (400, 1))  # L = 4: pass rate 1/16
+    g = torch.Generator().manual_seed(0)
+    r = fc.pass_until(FixedModel(task, 0.5), task, pairs, budget=100, generator=g, chunk=7)
+    assert (r.attempts <= 100).all() and (r.attempts >= 1).all()
+    assert r.passed.mean() > 0.99  # P(no pass in 100) = (15/16)^100 < 0.2 %
+    assert r.attempts.mean() == pytest.approx(16, rel=0.15)  # geometric mean 1/p
+    est, lo, hi = fc.pass_rate_estimate(r)
+    assert lo <= 1 / 16 <= hi
+    none = fc.pass_until(FixedModel(task, 0.5), task, pairs[:5], budget=1, generator=g)
+    assert (none.attempts == 1).all()
+
+
+def test_sampled_pass_rate_rejects_bad_counts() -> None:
+    with pytest.raises(ValueError, match="hits"):
+        fc.sampled_pass_rate([5, 11], 10)
+    with pytest.raises(ValueError, match="num_samples"):
+        fc.sampled_pass_rate([1], 0)
+
+
+# ------------------------------------------------------------------ plots
+
+def test_plots_return_figures() -> None:
+    table = synthetic_table()
+    ft = pd.concat([fc.forecast_table(table, k, n_boot=5) for k in (3, 4)])
+    assert isinstance(pf.plot_forecast(ft, k=3), Figure)
+    assert isinstance(pf.plot_forecast(ft, k=4, target_len=2, methods=("toy",)), Figure)
+    assert isinstance(pf.plot_error_vs_k(fc.error_summary(ft)), Figure)
+    arr = fc.sweep_arrays(table)
+    assert isinstance(pf.plot_pass_rate(arr, 3, 4, sampled={1000: (1e-3, 5e-4, 2e-3)}), Figure)
+    assert isinstance(pf.plot_conditionals(arr, 3, 4), Figure)
+    with pytest.raises(ValueError, match="k must be one of"):
+        pf.plot_forecast(ft, k=9)
+    with pytest.raises(ValueError, match="target_len"):
+        pf.plot_pass_rate(arr, 7, 4)
+    with pytest.raises(ValueError, match="sampled"):
+        pf.plot_pass_rate(arr, 3, 4, sampled={1000: (0.0, 0.0, 1e-3)})
+
+
+def test_live_model_is_the_committed_seed_0_member() -> None:
+    """Chapter 7 retrains the sweep's smallest model with seed 0: its exact pass rate matches the committed table."""
+    from helpers.arithmetic import sweep, tasks, train
+
+    torch.set_num_threads(1)
+    config = sweep.SweepConfig(task="mul_kx1", seeds=(0,))
+    task = tasks.get_task("mul_kx1")
+    split = task.split(config.num_test, config.split_seed)
+    result = train.train(config.train_config(0), lambda b, g: task.sample_train(b, g, exclude=split), progress=False)
+    lengths = task.encode(split.pairs)[2].numpy()
+    table, _ = sweep.load_results("mul_kx1")
+    for L in (4, 5):
+        got = fc.answer_probability(result.model, task, split.pairs[lengths == L]).mean()
+        want = table[(table.params == table.params.min()) & (table.seed == 0) & (table.target_len == L)
+                     & (table.metric == "answer_prob")]["value"].item()
+        assert got == pytest.approx(want, rel=1e-3)
