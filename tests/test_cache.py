@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from helpers.cache import CacheError, ResultCache, canonical, config_hash, source_hash
+from helpers.cache import CacheError, ResultCache, canonical, config_hash, source_hash, run_cached
 
 
 @dataclass(frozen=True)
@@ -94,3 +94,41 @@ def test_source_hash_follows_contents(tmp_path) -> None:
     assert source_hash([a]) == before
     a.write_text("x = 2\n")
     assert source_hash([a]) != before
+
+
+def _square_table(unit: int) -> tuple[pd.DataFrame, float]:
+    """A unit's 'result' for run_cached (module level, so spawned workers can unpickle it)."""
+    return pd.DataFrame({"unit": [unit], "value": [unit * unit]}), 0.0
+
+
+def _never(unit: int) -> tuple[pd.DataFrame, float]:
+    raise AssertionError(f"unit {unit} was computed again instead of loaded from the cache")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_cached_computes_once_then_loads(tmp_path, workers) -> None:
+    cache = ResultCache(tmp_path, code_version="v1")
+    config_of = lambda unit: {"unit": unit}  # noqa: E731
+    first = run_cached([3, 1, 2], _square_table, cache, config_of=config_of, workers=workers, progress=False)
+    assert sorted(first) == [1, 2, 3] and int(first[3]["value"].iloc[0]) == 9
+    again = run_cached([3, 1, 2], _never, cache, config_of=config_of, workers=workers, progress=False)
+    for unit in (1, 2, 3):
+        pd.testing.assert_frame_equal(again[unit], first[unit], check_dtype=False)
+
+
+def test_run_cached_recomputes_a_corrupt_entry(tmp_path, capsys) -> None:
+    cache = ResultCache(tmp_path)
+    run_cached([1, 2], _square_table, cache, config_of=lambda u: {"unit": u}, progress=False)
+    csv_path, _ = cache.paths({"unit": 2})
+    csv_path.write_text(csv_path.read_text().replace("4", "5"))
+    calls = []
+
+    def counting(unit):
+        calls.append(unit)
+        return _square_table(unit)
+
+    tables = run_cached([1, 2], counting, cache, config_of=lambda u: {"unit": u}, progress=False)
+    assert calls == [2] and int(tables[2]["value"].iloc[0]) == 4
+    assert "recomputing" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="workers"):
+        run_cached([1], _square_table, cache, config_of=lambda u: {"unit": u}, workers=0)

@@ -18,18 +18,15 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
-from ..cache import CacheError, ResultCache, atomic_write, canonical, source_hash
+from ..cache import ResultCache, atomic_write, canonical, run_cached, source_hash
 from ..validation import check_int, check_real
 from . import evaluate, model, tasks, train
 
@@ -143,12 +140,12 @@ def run_unit(config: SweepConfig, size: int, *, progress: bool = False) -> pd.Da
     )
 
 
-def _worker_unit(config: SweepConfig, size: int) -> tuple[int, pd.DataFrame, float]:
+def _worker_unit(config: SweepConfig, size: int) -> tuple[pd.DataFrame, float]:
     """One unit in a worker process: one thread (tiny models are slower with two on two shared cores)."""
     torch.set_num_threads(1)
     start = time.perf_counter()
     table = run_unit(config, size)
-    return size, table, time.perf_counter() - start
+    return table, time.perf_counter() - start
 
 
 def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
@@ -156,36 +153,10 @@ def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / "
     """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
     check_int("workers", workers, low=1)
     cache = ResultCache(cache_dir, code_version=code_version())
-    tables: dict[int, pd.DataFrame] = {}
-    todo = []
-    for size in config.size_indices():
-        try:
-            table = cache.load(config.unit(size))
-        except CacheError as err:
-            print(f"warning: {err}; recomputing it", file=sys.stderr)
-            table = None
-        if table is None:
-            todo.append(size)
-        else:
-            tables[size] = table
     # Largest models first, so the slowest unit does not start last.
-    todo.sort(key=lambda s: -model.count_params(config.family()[s]))
-    bar = tqdm(total=len(todo), desc=f"{config.task}: sizes trained", disable=not progress or not todo)
-    if workers == 1 or len(todo) <= 1:
-        for size in todo:
-            _, table, seconds = _worker_unit(config, size)
-            tables[size] = table
-            cache.save(config.unit(size), table, seconds=seconds)
-            bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_worker_unit, config, size) for size in todo]
-            for future in as_completed(futures):
-                size, table, seconds = future.result()
-                tables[size] = table
-                cache.save(config.unit(size), table, seconds=seconds)
-                bar.update()
-    bar.close()
+    sizes = sorted(config.size_indices(), key=lambda s: -model.count_params(config.family()[s]))
+    tables = run_cached(sizes, partial(_worker_unit, config), cache, config_of=config.unit, workers=workers,
+                        desc=f"{config.task}: sizes trained", progress=progress)
     table = pd.concat([tables[s] for s in sorted(tables)], ignore_index=True)
     return table.sort_values(["size", "seed", "target_len", "metric"], ignore_index=True)
 

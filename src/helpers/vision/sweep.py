@@ -18,19 +18,16 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from tqdm.auto import tqdm
 
-from ..cache import CacheError, ResultCache, atomic_write, canonical, source_hash
+from ..cache import ResultCache, atomic_write, canonical, run_cached, source_hash
 from ..validation import check_int
 from . import datasets, metrics, models, train
 
@@ -145,12 +142,12 @@ def run_unit(config: VisionSweep, size: int) -> pd.DataFrame:
     return pd.DataFrame([r for seed in config.seeds for r in _rows(config, size, seed, data)])
 
 
-def _worker_unit(config: VisionSweep, size: int) -> tuple[int, pd.DataFrame, float]:
+def _worker_unit(config: VisionSweep, size: int) -> tuple[pd.DataFrame, float]:
     """One unit in a worker process with one thread (small models are slower with two on shared cores)."""
     torch.set_num_threads(1)
     start = time.perf_counter()
     table = run_unit(config, size)
-    return size, table, time.perf_counter() - start
+    return table, time.perf_counter() - start
 
 
 def run_sweep(config: VisionSweep, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
@@ -158,35 +155,9 @@ def run_sweep(config: VisionSweep, *, cache_dir: str | os.PathLike = RESULTS / "
     """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
     check_int("workers", workers, low=1)
     cache = ResultCache(cache_dir, code_version=code_version())
-    tables: dict[int, pd.DataFrame] = {}
-    todo = []
-    for size in config.size_indices():
-        try:
-            table = cache.load(config.unit(size))
-        except CacheError as err:
-            print(f"warning: {err}; recomputing it", file=sys.stderr)
-            table = None
-        if table is None:
-            todo.append(size)
-        else:
-            tables[size] = table
-    todo.sort(key=lambda s: -models.count_params(config.family()[s]))  # largest first
-    bar = tqdm(total=len(todo), desc=f"vision {config.experiment}: sizes trained", disable=not progress or not todo)
-    if workers == 1 or len(todo) <= 1:
-        done = (_worker_unit(config, s) for s in todo)
-        for size, table, seconds in done:
-            tables[size] = table
-            cache.save(config.unit(size), table, seconds=seconds)
-            bar.update()
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(_worker_unit, config, s) for s in todo]
-            for future in as_completed(futures):
-                size, table, seconds = future.result()
-                tables[size] = table
-                cache.save(config.unit(size), table, seconds=seconds)
-                bar.update()
-    bar.close()
+    sizes = sorted(config.size_indices(), key=lambda s: -models.count_params(config.family()[s]))  # largest first
+    tables = run_cached(sizes, partial(_worker_unit, config), cache, config_of=config.unit, workers=workers,
+                        desc=f"vision {config.experiment}: sizes trained", progress=progress)
     table = pd.concat([tables[s] for s in sorted(tables)], ignore_index=True)
     return table.sort_values(["size", "seed", "metric", "K", "c"], ignore_index=True)
 
