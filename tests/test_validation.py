@@ -49,3 +49,14 @@ def test_check_positive_array() -> None:
     for bad in ([1.0, 0.0], [-5.0], [np.inf]):
         with pytest.raises(ValueError, match=r"^N must hold finite numbers in \(0, inf\)"):
             check_positive_array("N", bad)
+
+
+def test_check_choice_names_argument_and_options() -> None:
+    from helpers.validation import check_choice
+
+    assert check_choice("metric", "em", ("em", "ted")) == "em"
+    assert check_choice("n", 2, iter([1, 2])) == 2
+    with pytest.raises(ValueError, match=r"metric must be one of \('em', 'ted'\); got 'acc'"):
+        check_choice("metric", "acc", ("em", "ted"))
+    with pytest.raises(ValueError, match=r"n must be one of \[1, 2\]; got 3"):
+        check_choice("n", 3, iter([1, 2]))

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from .validation import check_real
+from .validation import check_choice, check_real
 
 __all__ = [
     "EmergencePoint",
@@ -50,8 +50,7 @@ class EmergencePoint:
         check_real("params", self.params, low=0, low_open=True, high=np.inf, high_open=True)
         if not self.task or not self.model:
             raise ValueError(f"task and model must be non-empty strings; got {self.task!r}, {self.model!r}")
-        if self.setting not in SETTINGS:
-            raise ValueError(f"setting must be one of {SETTINGS}; got {self.setting!r}")
+        check_choice("setting", self.setting, SETTINGS)
 
 
 # Wei et al. (2022), Table 1: the rows listed in the book's facts sheet, in the table's order.
@@ -68,8 +67,7 @@ EMERGENCE_POINTS: tuple[EmergencePoint, ...] = (
 
 def emergence_points(sort_by: str = "flops") -> tuple[EmergencePoint, ...]:
     """The published points, sorted by ``sort_by`` (one of SORT_KEYS; "none" keeps the table order)."""
-    if sort_by not in SORT_KEYS:
-        raise ValueError(f"sort_by must be one of {SORT_KEYS}; got {sort_by!r}")
+    check_choice("sort_by", sort_by, SORT_KEYS)
     if sort_by == "none":
         return EMERGENCE_POINTS
     return tuple(sorted(EMERGENCE_POINTS, key=lambda p: (getattr(p, sort_by), p.task)))

@@ -28,7 +28,7 @@ import pandas as pd
 from scipy import optimize
 from scipy.special import expit, logit
 
-from .validation import check_int, check_positive_array, check_real
+from .validation import check_choice, check_int, check_positive_array, check_real
 
 if TYPE_CHECKING:  # torch is imported only by the sampling functions, so the fits load fast
     import torch
@@ -219,8 +219,7 @@ def _forecast_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str) -
 def forecast_em(arr: SweepArrays, k: int, method: str) -> np.ndarray:
     """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes."""
     k = check_int("k", k, low=2, high=len(arr.params))
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    check_choice("method", method, METHODS)
     all_seeds = np.broadcast_to(np.arange(len(arr.seeds)), (len(arr.params), len(arr.seeds)))
     return _forecast_one(arr, all_seeds, k, method)
 

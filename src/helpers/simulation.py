@@ -32,7 +32,7 @@ from scipy import special
 
 from . import metrics
 from . import toy_model as tm
-from .validation import check_int, check_positive_array, check_probability, check_real
+from .validation import check_choice, check_int, check_positive_array, check_probability, check_real
 
 __all__ = [
     "METRICS",
@@ -188,8 +188,7 @@ def expected_metric(metric: str, N, L: float = 1, *, rho: float = 0.0,
     With rho = 0 these are the helpers.toy_model curves; edit distance is the substitution count
     ``L * (1 - p)``, an upper bound on the Levenshtein distance that ``score`` measures.
     """
-    if metric not in METRICS:
-        raise ValueError(f"metric must be one of {METRICS}; got {metric!r}")
+    check_choice("metric", metric, METRICS)
     rho = _check_rho(rho)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
     p = tm.token_prob(N, model)

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 import sympy as sp
 
-from .validation import check_positive_array, check_real
+from .validation import check_choice, check_positive_array, check_real
 
 __all__ = [
     "ToyModel",
@@ -75,8 +75,7 @@ _SYMBOLIC_NAMES = ("loss", "p", "em", "ted")
 
 def lambdified(name: str, model: ToyModel = ToyModel()) -> Callable[..., np.ndarray]:
     """Numpy function ``f(N, L)`` lambdified from the sympy expression ``name`` (loss, p, em or ted)."""
-    if name not in _SYMBOLIC_NAMES:
-        raise ValueError(f"name must be one of {_SYMBOLIC_NAMES}; got {name!r}")
+    check_choice("name", name, _SYMBOLIC_NAMES)
     s = symbolic()
     expr = getattr(s, name).subs({s.c: model.c, s.alpha: model.alpha})
     return sp.lambdify((s.N, s.L), expr, modules="numpy")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["check_real", "check_int", "check_probability", "check_positive_array"]
+__all__ = ["check_real", "check_int", "check_probability", "check_positive_array", "check_choice"]
 
 
 def _describe(low: float | None, high: float | None, low_open: bool, high_open: bool) -> str:
@@ -74,3 +74,11 @@ def check_positive_array(name: str, values: Any) -> np.ndarray:
         bad = arr[np.isnan(arr) | (arr <= 0) | np.isinf(arr)].ravel()[0]
         raise ValueError(f"{name} must hold finite numbers in (0, inf); got a value {bad!r}")
     return arr
+
+
+def check_choice(name: str, value: Any, options: Any) -> Any:
+    """Return ``value`` if it is one of ``options``, else raise ValueError naming ``name`` and the options."""
+    shown = options if isinstance(options, (list, tuple)) else list(options)
+    if value not in shown:
+        raise ValueError(f"{name} must be one of {shown}; got {value!r}")
+    return value

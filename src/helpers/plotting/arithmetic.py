@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import resolution as res
-from ..validation import check_int, check_real
+from ..validation import check_choice, check_int, check_real
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = [
@@ -72,24 +72,18 @@ def _check_table(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _check_choice(name: str, value, options) -> None:
-    options = list(options)
-    if value not in options:
-        raise ValueError(f"{name} must be one of {options}; got {value!r}")
-
-
 def _select(table: pd.DataFrame, metric: str, task: str | None, target_len: int | None) -> pd.DataFrame:
     """Rows of one metric (and task, target length), else ValueError naming the argument."""
     table = _check_table(table)
     if task is not None:
-        _check_choice("task", task, sorted(table["task"].unique()))
+        check_choice("task", task, sorted(table["task"].unique()))
         table = table[table["task"] == task]
     elif table["task"].nunique() > 1:
         raise ValueError(f"task must name one of {sorted(table['task'].unique())} when the table holds several")
-    _check_choice("metric", metric, sorted(table["metric"].unique()))
+    check_choice("metric", metric, sorted(table["metric"].unique()))
     rows = table[table["metric"] == metric]
     if target_len is not None:
-        _check_choice("target_len", target_len, sorted(int(x) for x in rows["target_len"].unique()))
+        check_choice("target_len", target_len, sorted(int(x) for x in rows["target_len"].unique()))
         rows = rows[rows["target_len"] == target_len]
     return rows
 
@@ -146,8 +140,8 @@ def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
 def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                          target_len: int | None = None, xscale: str = "log", yscale: str = "linear") -> Figure:
     """One metric of the sweep against parameters: each seed (open circles) and their mean (line)."""
-    _check_choice("xscale", xscale, _SCALES)
-    _check_choice("yscale", yscale, _SCALES)
+    check_choice("xscale", xscale, _SCALES)
+    check_choice("yscale", yscale, _SCALES)
     fig, ax = new_figure(width=6.4, height=4.0)
     _draw_metric(ax, table, metric, task, target_len, xscale, yscale)
     which = "all target lengths" if target_len is None else f"target length L = {target_len}"
@@ -178,12 +172,12 @@ def plot_metrics_grid(table: pd.DataFrame,
 def plot_target_length(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                        yscale: str = "log", params: Sequence[int] | None = None) -> Figure:
     """The metric (mean over seeds) against target length L, one line per model size."""
-    _check_choice("yscale", yscale, _SCALES)
+    check_choice("yscale", yscale, _SCALES)
     rows = _select(table, metric, task, None)
     sizes = sorted(int(p) for p in rows["params"].unique())
     if params is not None:
         for p in params:
-            _check_choice("params", int(p), sizes)
+            check_choice("params", int(p), sizes)
         sizes = sorted(int(p) for p in params)
     mean = rows.groupby(["params", "target_len"])["value"].mean()
     fig, ax = new_figure(width=6.4, height=4.0)

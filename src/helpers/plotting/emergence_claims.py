@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from .. import toy_model as tm
 from ..emergence_claims import EmergencePoint, emergence_points, format_count
-from ..validation import check_real
+from ..validation import check_choice, check_real
 from . import METRIC_COLORS, new_figure
 
 __all__ = ["plot_emergence_points", "plot_token_vs_exact_match"]
@@ -23,8 +23,7 @@ _STYLE = {"few-shot": ("o", "#4c72b0"), "augmented": ("s", "#dd8452")}
 
 def plot_emergence_points(x: str = "flops", points: Sequence[EmergencePoint] | None = None) -> Figure:
     """Published emergence points on a log axis of training FLOPs (``x="flops"``) or parameters."""
-    if x not in _AXES:
-        raise ValueError(f"x must be one of {tuple(_AXES)}; got {x!r}")
+    check_choice("x", x, tuple(_AXES))
     pts = sorted(emergence_points(x) if points is None else points, key=lambda p: getattr(p, x))
     if not pts:
         raise ValueError("points must hold at least one EmergencePoint")

@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import forecast as fc
-from ..validation import check_real
+from ..validation import check_choice, check_real
 from . import new_figure, sequential_colors
 
 __all__ = ["METHOD_COLORS", "METHOD_LABELS", "plot_forecast", "plot_error_vs_k", "plot_pass_rate",
@@ -40,9 +40,7 @@ def _pick(forecasts: pd.DataFrame, **eq) -> pd.DataFrame:
     for col, value in eq.items():
         if value is None:
             continue
-        options = sorted(rows[col].unique().tolist())
-        if value not in options:
-            raise ValueError(f"{col} must be one of {options}; got {value!r}")
+        check_choice(col, value, sorted(rows[col].unique().tolist()))
         rows = rows[rows[col] == value]
     return rows
 
@@ -108,9 +106,7 @@ def plot_pass_rate(arr: fc.SweepArrays, target_len: int, k: int, *,
     """Greedy EM, exact pass rate PU and its power-law fit on the k smallest models, on a log axis; optional
     sampled estimates {N: (estimate, lo, hi)} with their intervals."""
     lens = arr.target_lens.tolist()
-    if target_len not in lens:
-        raise ValueError(f"target_len must be one of {lens}; got {target_len!r}")
-    j = lens.index(target_len)
+    j = lens.index(check_choice("target_len", target_len, lens))
     N = arr.params.astype(float)
     em = arr.exact_match[..., j].mean(axis=1)
     pu = arr.answer_prob[..., j].mean(axis=1)
@@ -149,9 +145,7 @@ def plot_pass_rate(arr: fc.SweepArrays, target_len: int, k: int, *,
 def plot_conditionals(arr: fc.SweepArrays, target_len: int, k: int) -> Figure:
     """Conditional rates q_j = EM_first_j / EM_first_(j-1) against N, with their logit-line fits on the k smallest."""
     lens = arr.target_lens.tolist()
-    if target_len not in lens:
-        raise ValueError(f"target_len must be one of {lens}; got {target_len!r}")
-    j = lens.index(target_len)
+    j = lens.index(check_choice("target_len", target_len, lens))
     N = arr.params.astype(float)
     first = arr.first[:, :, j, :].mean(axis=1)
     trials = arr.n_items[j] * len(arr.seeds)

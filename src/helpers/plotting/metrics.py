@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from .. import simulation as sim
 from .. import toy_model as tm
-from ..validation import check_int, check_real
+from ..validation import check_choice, check_int, check_real
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = [
@@ -48,8 +48,7 @@ _COLORS = {**METRIC_COLORS, "token_accuracy": METRIC_COLORS["token_prob"]}
 
 
 def _check_metric(metric: str) -> str:
-    if metric not in sim.METRICS:
-        raise ValueError(f"metric must be one of {sim.METRICS}; got {metric!r}")
+    check_choice("metric", metric, sim.METRICS)
     return metric
 
 
