@@ -4,8 +4,9 @@ Prints, asserts nothing (a benchmark reports; wall-clock times are never test fa
 
 (a) matmul peak: square matmuls n = 512..1024, fp32 and bf16, 1 and 2 threads (median of reps, best n);
 (b) the default sweep (every size of ``model.family``, 3 seeds, 600 steps x batch 256), trained the
-    fast way: seeds as ensemble members, bf16 autocast from width 64 (``auto_precision``), two worker
-    processes with 1 thread each (or one process, 2 threads: ``--strategy threads``); achieved FLOP/s
+    fast way: seeds as ensemble members, bf16 autocast from width 32 where the CPU has bf16 units
+    (``sweep.machine_precision``), two worker processes with 1 thread each (or one process, 2 threads:
+    ``--strategy threads``); achieved FLOP/s
     by 6 * params * tokens per size and overall, as a fraction of the measured peak;
 (c) the speed-up over a naive loop: one model at a time (ensemble of 1), fp32, one process with
     torch's default threads, on the same sizes and seeds, both timed with ``--ratio-steps`` steps.
@@ -36,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import torch  # noqa: E402
 
 from helpers.arithmetic.model import ModelConfig, count_params, family  # noqa: E402
-from helpers.arithmetic.train import TrainConfig, auto_precision, train  # noqa: E402
+from helpers.arithmetic.sweep import machine_precision, native_bf16  # noqa: E402
+from helpers.arithmetic.train import TrainConfig, train  # noqa: E402
 
 SEEDS = (0, 1, 2)
 STEPS = 600
@@ -155,7 +157,7 @@ def run_job(job: Job, task_name: str) -> Done:
 
 def fast_jobs(models: tuple[ModelConfig, ...], steps: int, threads: int) -> list[Job]:
     """Seeds batched as one ensemble per size, bf16 where it pays; largest first (for load balance)."""
-    jobs = [Job(i, SEEDS, steps, auto_precision(m), threads) for i, m in enumerate(models)]
+    jobs = [Job(i, SEEDS, steps, machine_precision(m), threads) for i, m in enumerate(models)]
     return sorted(jobs, key=lambda j: -count_params(models[j.size]))
 
 
@@ -226,7 +228,7 @@ def main() -> None:
     ratio_steps = args.ratio_steps or (steps if args.quick else 100)
 
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
-          f"default threads {torch.get_num_threads()}; load average {os.getloadavg()[0]:.2f} (other processes slow everything)")
+          f"default threads {torch.get_num_threads()}, native bf16 {native_bf16()}; load average {os.getloadavg()[0]:.2f} (other processes slow everything)")
     sample, V, T, description = make_sampler(args.task)
     print(f"data: {description}")
     models = family(V, T)

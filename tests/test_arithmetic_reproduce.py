@@ -4,6 +4,8 @@ Training is deterministic on one machine (same seeds, same data streams); across
 builds float rounding can differ slightly, hence the tolerances. Wall time is the one column left out.
 """
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -38,3 +40,10 @@ def test_rerunning_one_unit_reproduces_the_committed_numbers(committed) -> None:
     assert len(merged) == len(saved) == len(rerun)
     np.testing.assert_allclose(merged["value_rerun"], merged["value_saved"], rtol=0.02, atol=0.01)
     assert (merged["params_rerun"] == merged["params_saved"]).all()
+
+
+@pytest.mark.parametrize("task", ["mul_kx1", "mul_2x2", "add_4x4"])
+def test_committed_results_were_made_by_the_current_code(task) -> None:
+    """A change to the code that computes the numbers must come with regenerated results (never silently stale)."""
+    meta = json.loads((sweep.RESULTS / f"arithmetic_{task}.json").read_text())
+    assert meta["code_version"] == sweep.code_version(), f"results/arithmetic_{task}.csv is stale: rerun its sweep"

@@ -79,3 +79,18 @@ def test_bad_configs_name_the_argument() -> None:
         sweep.SweepConfig(seeds=())
     with pytest.raises(ValueError, match="task"):
         sweep.SweepConfig(task="division")
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_bf16_units(monkeypatch) -> None:
+    assert isinstance(sweep.native_bf16(), bool)
+    wide = sweep.SweepConfig().family()[-1]
+    assert wide.d_model >= 32
+    monkeypatch.setattr(sweep, "native_bf16", lambda: False)
+    assert sweep.machine_precision(wide) == "fp32"
+    assert sweep.SweepConfig().train_config(9).precision == "fp32"
+    assert sweep.SweepConfig().unit(9).precision == "fp32", "the cache key names the precision actually run"
+    assert sweep.SweepConfig(precision="bf16").unit(9).precision == "bf16", "an explicit precision is kept"
+    monkeypatch.setattr(sweep, "native_bf16", lambda: True)
+    assert sweep.machine_precision(wide) == "bf16"
+    assert sweep.SweepConfig().unit(9).precision == "bf16"
+    assert sweep.machine_precision(sweep.SweepConfig().family()[0]) == "fp32", "tiny widths stay fp32"

@@ -4,6 +4,7 @@ and the committed results/vision_*.csv are reproduced by rerunning one small uni
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -98,3 +99,10 @@ def test_rerunning_one_unit_reproduces_the_committed_numbers(experiment) -> None
     assert len(merged) == len(saved) == len(rerun)
     np.testing.assert_allclose(merged["value_rerun"], merged["value_saved"], rtol=0.02, atol=0.02)
     assert (merged["params_rerun"] == merged["params_saved"]).all()
+
+
+@pytest.mark.parametrize("experiment", sweep.EXPERIMENTS)
+def test_committed_results_were_made_by_the_current_code(experiment) -> None:
+    """A change to the code that computes the numbers must come with regenerated results (never silently stale)."""
+    meta = json.loads((sweep.RESULTS / f"vision_{experiment}.json").read_text())
+    assert meta["code_version"] == sweep.code_version(), f"results/vision_{experiment}.csv is stale: rerun its sweep"
