@@ -75,7 +75,9 @@ def test_mcq_threshold_rejects_common_slips() -> None:
     from tests.test_coursework import assert_rejects
 
     K, p_even, p_one = mcq_threshold()
-    assert "p_even" in assert_rejects("ex-other-mcq-threshold", K, 1 / (K - 1), p_one)
+    assert "share of one wrong option" in assert_rejects("ex-other-mcq-threshold", K, 1 / (K - 1), p_one)
+    # s = 1/K (a share of all K options) gives s / (1 + s) = 1/(K + 1)
+    assert "K - 1 wrong options" in assert_rejects("ex-other-mcq-threshold", K, 1 / (K + 1), p_one)
     assert "p_one" in assert_rejects("ex-other-mcq-threshold", K, p_even, 1.0)
     with pytest.raises(ValueError, match="num_options"):
         cos.check_other_mcq_threshold(1, 0.5, 0.5)

@@ -59,6 +59,49 @@ def test_default_config_groks(default_run: gk.GrokRun) -> None:
     assert plateau["test_acc"].max() < 0.1, "test accuracy stays near chance after memorising"
 
 
+def test_default_config_groks_near_step_1500(default_run: gk.GrokRun) -> None:
+    # the GrokConfig docstring: with the defaults, test accuracy reaches 0.9 near step 1,500 of 2,000
+    assert 1000 <= gk.milestones(default_run.history)["test_90"] <= 2000
+
+
+def test_the_jump_is_there_in_the_continuous_metrics(default_run: gk.GrokRun) -> None:
+    # chapter 9: "the jump is there in continuous metrics too"; every number is recomputed here from
+    # the history, and jump_summary (what the chapter prints) must agree with it
+    h = default_run.history
+    steps, prob, loss = h["step"].to_numpy(), h["test_prob"].to_numpy(), h["test_loss"].to_numpy()
+    fit = float(steps[np.argmax(h["train_acc"].to_numpy() >= 0.99)])
+    plateau = (steps >= fit) & (steps <= 10 * fit)
+    assert plateau.sum() >= 10, "the plateau spans many evaluations"
+    # the mean probability of the right answer stays below chance (1/P) on the plateau ...
+    assert prob[plateau].max() < 1 / default_run.config.modulus
+    # ... then rises from 0.1 to 0.9 within less than a doubling of the step count (a small share of
+    # the log-step axis), after a wait of more than ten times the fit step
+    p10, p90 = float(steps[np.argmax(prob >= 0.1)]), float(steps[np.argmax(prob >= 0.9)])
+    assert prob.max() >= 0.9
+    assert p90 / p10 < 2, "the rise of the mean probability is steep"
+    assert p10 / fit > 10, "the rise comes long after the training fit"
+    assert np.log(p90 / p10) < 0.25 * np.log(steps[-1] / fit)
+    # the test loss peaks after the training fit and stays near its worst value on the plateau
+    peak_step = float(steps[np.argmax(loss)])
+    assert peak_step > fit, "memorisation makes the test loss peak after the training fit"
+    assert loss[plateau].min() > 0.8 * loss.max()
+    assert loss[-1] < 0.1 * loss.max(), "then the test loss falls steeply"
+    # the solution's "more than an order of magnitude later"
+    test_90 = float(steps[np.argmax(h["test_acc"].to_numpy() >= 0.9)])
+    assert test_90 / fit > 10
+    jump = gk.jump_summary(h)
+    assert jump == pytest.approx({"train_fit": fit, "loss_peak_step": peak_step, "loss_peak": loss.max(),
+                                  "plateau_loss_min": loss[plateau].min(), "plateau_prob_max": prob[plateau].max(),
+                                  "prob_10": p10, "prob_90": p90, "test_90": test_90})
+
+
+def test_jump_summary_on_a_run_that_never_fits() -> None:
+    jump = gk.jump_summary(gk.train(QUICK).history)
+    assert np.isnan(jump["prob_90"]) and np.isnan(jump["test_90"])
+    with pytest.raises(ValueError, match="plateau_factor"):
+        gk.jump_summary(gk.train(QUICK).history, plateau_factor=0.5)
+
+
 def test_items_rise_faster_than_the_mean(default_run: gk.GrokRun) -> None:
     steps = default_run.history["step"]
     mean_width = gk.rise_steps(steps, default_run.history["test_prob"])[0]

@@ -56,3 +56,22 @@ def test_mcq_plot() -> None:
     with pytest.raises(ValueError, match="share_end"):
         pos.plot_mcq(share_end=1.5)
     assert np.isfinite(fig.axes[1].get_lines()[0].get_ydata()).all()
+
+
+@pytest.mark.parametrize("num_options", [3, 4, 10])
+def test_mcq_plot_raises_a_share_below_the_even_split_and_says_so(num_options: int) -> None:
+    # the live widget's sliders can ask for s = 1/3 with K = 3, below the even share 1/(K - 1) = 1/2
+    even = 1 / (num_options - 1)
+    asked = 1 / 3
+    fig = pos.plot_mcq(share_end=asked, num_options=num_options)
+    title = fig._suptitle.get_text()
+    assert f"K = {num_options} options" in title
+    raised = asked < even - 1e-9
+    assert ("raised" in title) == raised
+    assert f"s = {max(asked, even):.2f}" in title
+    # with the share at the even split, both scenarios coincide: solid and dotted accuracy curves agree
+    if raised:
+        acc, acc_even = fig.axes[1].get_lines()[:2]
+        np.testing.assert_array_equal(acc.get_ydata(), acc_even.get_ydata())
+    with pytest.raises(ValueError, match="num_options"):
+        pos.plot_mcq(num_options=1)

@@ -68,7 +68,7 @@ def check_other_mcq_threshold(num_options: int, p_even: float, p_one: float) -> 
     problems = [
         _diagnose("p_even", got_even, want_even, atol=1e-3, known=[
             (share_even, "that is the share of one wrong option; the right option must beat its mass s(1 - p)"),
-            (1.0 / (K - 1), "count the right option among the K options")]),
+            (1.0 / (K + 1), "the even share is of the K - 1 wrong options, s = 1/(K - 1), not 1/K of all options")]),
         _diagnose("p_one", got_one, want_one, atol=1e-3, known=[
             (1.0, "the right option wins as soon as it beats the distractor, not only at certainty")]),
     ]

@@ -27,14 +27,14 @@ from tqdm.auto import tqdm
 
 from .validation import check_int, check_real
 
-__all__ = ["GrokConfig", "GrokRun", "GrokModel", "make_split", "train", "milestones", "rise_steps"]
+__all__ = ["GrokConfig", "GrokRun", "GrokModel", "make_split", "train", "milestones", "jump_summary", "rise_steps"]
 
 HISTORY_COLUMNS = ("step", "train_loss", "train_acc", "test_loss", "test_acc", "test_prob")
 
 
 @dataclass(frozen=True)
 class GrokConfig:
-    """How one grokking run is set up; the defaults grok in about 1,500 steps (a few CPU seconds)."""
+    """How one grokking run is set up; with the defaults (seed 0) test accuracy reaches 0.9 near step 1,500."""
 
     modulus: int = 47  # P: the task is (a + b) mod P with a, b in 0..P-1; 2..211
     train_fraction: float = 0.4  # share of the P*P pairs used for training, in (0, 1); the rest is the test set
@@ -141,6 +141,28 @@ def milestones(history: pd.DataFrame) -> dict[str, float]:
     return {"train_fit": _first_step(steps, history["train_acc"].to_numpy(), 0.99),
             "test_half": _first_step(steps, history["test_acc"].to_numpy(), 0.5),
             "test_90": _first_step(steps, history["test_acc"].to_numpy(), 0.9)}
+
+
+def jump_summary(history: pd.DataFrame, plateau_factor: float = 10.0) -> dict[str, float]:
+    """The continuous side of the jump: test-loss peak, mean right-answer probability on the plateau and its rise.
+
+    The plateau is the steps from the training fit (train accuracy >= 0.99) to ``plateau_factor`` times
+    that step. Keys: ``train_fit``, ``loss_peak_step``, ``loss_peak``, ``plateau_loss_min``,
+    ``plateau_prob_max``, ``prob_10`` and ``prob_90`` (first steps with mean probability >= 0.1 / 0.9)
+    and ``test_90`` (first step with test accuracy >= 0.9); NaN where a level is never reached.
+    """
+    check_real("plateau_factor", plateau_factor, low=1)
+    marks = milestones(history)
+    steps = history["step"].to_numpy()
+    loss, prob = history["test_loss"].to_numpy(), history["test_prob"].to_numpy()
+    fit = marks["train_fit"]
+    on_plateau = (steps >= fit) & (steps <= plateau_factor * fit) if np.isfinite(fit) else np.zeros(len(steps), bool)
+    peak = int(np.argmax(loss))
+    return {"train_fit": fit, "loss_peak_step": float(steps[peak]), "loss_peak": float(loss[peak]),
+            "plateau_loss_min": float(loss[on_plateau].min()) if on_plateau.any() else float("nan"),
+            "plateau_prob_max": float(prob[on_plateau].max()) if on_plateau.any() else float("nan"),
+            "prob_10": _first_step(steps, prob, 0.1), "prob_90": _first_step(steps, prob, 0.9),
+            "test_90": marks["test_90"]}
 
 
 def rise_steps(steps, curves, low: float = 0.1, high: float = 0.9) -> np.ndarray:

@@ -111,15 +111,23 @@ def plot_grokking_items(steps, item_prob: np.ndarray, num_shown: int = 12, seed:
 
 
 def plot_mcq(share_end: float = 1.0, num_options: int = 4, slope: float = 1.2, item_sd: float = 1.0) -> Figure:
-    """Simulated multiple-choice family: the right option's and strongest wrong option's mass; accuracy and Brier."""
+    """Simulated multiple-choice family: the right option's and strongest wrong option's mass; accuracy and Brier.
+
+    The strongest of the K - 1 wrong options holds at least the even share 1/(K - 1) of their mass, so a
+    ``share_end`` below it (possible when a slider moves K and s independently) is raised to 1/(K - 1),
+    and the figure's title says so.
+    """
     check_real("share_end", share_end, low=0, high=1)
+    K = check_int("num_options", num_options, low=2)
+    share_even = 1.0 / (K - 1)
+    clipped_from = float(share_end)
+    used = max(clipped_from, share_even)
     x = np.linspace(7, 12, 41)
-    even = osd.mcq_simulation(x, num_options=num_options, share_end=1.0 / (num_options - 1), slope=slope,
-                              item_sd=item_sd)
-    sim = osd.mcq_simulation(x, num_options=num_options, share_end=share_end, slope=slope, item_sd=item_sd)
+    even = osd.mcq_simulation(x, num_options=K, share_end=share_even, slope=slope, item_sd=item_sd)
+    sim = osd.mcq_simulation(x, num_options=K, share_end=used, slope=slope, item_sd=item_sd)
     fig, (ax1, ax2) = new_figure(1, 2, width=9.6, height=3.6)
     ax1.plot(x, sim["p_right"], color=METRIC_COLORS["token_prob"], lw=2, label="right option")
-    ax1.plot(x, sim["top_wrong"], color="0.3", lw=2, label=f"strongest wrong option (s → {share_end:.2f})")
+    ax1.plot(x, sim["top_wrong"], color="0.3", lw=2, label=f"strongest wrong option (s → {used:.2f})")
     ax1.plot(x, even["top_wrong"], color="0.3", lw=1, ls=":", label="strongest wrong option, even split")
     ax1.set(xlabel=r"$\log_{10} N$", ylabel="mean probability", ylim=(-0.03, 1.03))
     ax1.legend(fontsize=8, loc="upper left")
@@ -130,4 +138,8 @@ def plot_mcq(share_end: float = 1.0, num_options: int = 4, slope: float = 1.2, i
     ax2.plot(x, even["brier"] / 2, color=METRIC_COLORS["brier_score"], lw=1, ls=":", label="Brier / 2, even split")
     ax2.set(xlabel=r"$\log_{10} N$", ylabel="score", ylim=(-0.03, 1.03))
     ax2.legend(fontsize=8, loc="center left")
+    title = f"K = {K} options, final share of the strongest wrong option s = {used:.2f}"
+    if used > clipped_from + 1e-9:
+        title += f" (asked {clipped_from:.2f}: below the even share 1/(K-1), so raised to it)"
+    fig.suptitle(title, fontsize=10)
     return fig
