@@ -98,3 +98,34 @@ def test_cli_exits_2_with_a_message_and_no_traceback(tmp_path, name) -> None:
 def test_cli_missing_file(tmp_path) -> None:
     done = _cli(str(tmp_path / "nope.csv"))
     assert done.returncode == 2 and "no results file" in done.stderr
+
+
+LOG_LOSS = """task,scale,metric,value
+trivia,1e8,log_loss,2.00
+trivia,1e9,log_loss,1.99
+trivia,1e10,log_loss,1.98
+trivia,1e11,log_loss,1.97
+trivia,1e12,log_loss,0.50
+"""
+
+
+def test_lower_is_better_option_flips_a_readers_metric(tmp_path) -> None:
+    """A falling log_loss is a worsening curve unless it is named lower-is-better; then it is flagged."""
+    path = _write(tmp_path, LOG_LOSS)
+    plain = audit.audit_csv(path, tmp_path / "a")
+    flipped = audit.audit_csv(path, tmp_path / "b", lower_is_better=["log_loss"])
+    assert plain["oriented"].item() < 0 and not plain["emergent"].item()
+    assert flipped["oriented"].item() == pytest.approx(-plain["oriented"].item())
+    assert flipped["emergent"].item()
+    with pytest.raises(ValueError, match="lower_is_better"):
+        audit.audit_csv(path, tmp_path / "c", lower_is_better="log_loss")
+
+
+def test_cli_lower_is_better_option(tmp_path) -> None:
+    path = str(_write(tmp_path, LOG_LOSS))
+    plain = _cli(path, "--out", str(tmp_path / "a"))
+    flipped = _cli(path, "--out", str(tmp_path / "b"), "--lower-is-better", "log_loss", "wer")
+    assert plain.returncode == 0 and flipped.returncode == 0, flipped.stderr
+    assert "0 of 1 curves look emergent" in plain.stdout
+    assert "1 of 1 curves look emergent" in flipped.stdout and "log_loss, wer" in flipped.stdout
+    assert "--lower-is-better" in _cli("--help").stdout

@@ -58,6 +58,8 @@ def test_linear_curve_scores_number_of_steps() -> None:
         ([1, 2, 3], [0, float("nan"), 1], "scores"),
         ([1, 0, 3], [0, 1, 2], "scales"),
         ([1, 1, 3], [0, 1, 2], "distinct"),
+        ([1, 2, 3], ["low", "mid", "high"], "scores must be numbers"),
+        ([1, 2, 3], [0.1, None, {}], "scores must be numbers"),
     ],
 )
 def test_bad_input_names_the_problem(scales, scores, name) -> None:
@@ -187,3 +189,58 @@ def test_audit_folder_audits_good_files_and_reports_bad_ones(tmp_path) -> None:
     assert "missing" in skipped["b.csv"]
     with pytest.raises(ValueError, match="could be audited"):
         em.audit_folder(tmp_path, pattern="b.csv")
+
+
+def test_scores_plot_draws_every_curve_and_the_threshold() -> None:
+    """plot_scores_by_metric draws one point per curve (flagged ones separately) and the threshold line."""
+    scores = em.audit(_tidy())
+    for threshold in (1.5, 50.0):
+        ax = pe.plot_scores_by_metric(scores, threshold).axes[0]
+        points = np.concatenate([c.get_offsets()[:, 1] for c in ax.collections])
+        assert len(points) == len(scores)
+        assert sorted(points) == pytest.approx(sorted(np.clip(scores["relative"], -1e9, pe._CAP)))  # drawn at the cap
+        assert any(list(line.get_ydata()) == [threshold, threshold] for line in ax.lines)
+        labels = [t.get_text() for t in ax.texts]
+        flagged = int((scores["relative"] >= threshold).sum())
+        assert sum(int(t.split("/")[0]) for t in labels) == flagged
+
+
+def test_null_rates_plot_draws_the_rates() -> None:
+    rates = pd.DataFrame(dict(n_sizes=[4, 5, 4, 5], n_items=[10, 10, 100, 100], rate=[0.1, 0.0, 0.05, 0.02]))
+    ax = pe.plot_null_rates(rates).axes[0]
+    drawn = sorted(np.concatenate([line.get_ydata() for line in ax.lines if len(line.get_ydata()) == 2]))
+    assert drawn == pytest.approx(sorted(100 * rates["rate"]))  # drawn in percent
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        (dict(n_sizes=2, n_items=100), "n_sizes"),
+        (dict(n_sizes=4, n_items=0), "n_items"),
+        (dict(n_sizes=4, n_items=100, num_tasks=0), "num_tasks"),
+        (dict(n_sizes=4, n_items=100, start=-0.1), "start"),
+        (dict(n_sizes=4, n_items=100, stop=1.5), "stop"),
+        (dict(n_sizes=4.5, n_items=100), "n_sizes"),
+    ],
+)
+def test_null_scores_reject_bad_input(kwargs, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        em.null_scores(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "curves, name",
+    [([0.1, 0.2, 0.3], "2-D"), ([[0.1, 0.2]], "at least 3"), ([[0.1, np.nan, 0.3]], "finite")],
+)
+def test_emergence_scores_reject_bad_input(curves, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        em.emergence_scores(curves)
+
+
+def test_default_threshold_is_above_the_null_95th_percentile_from_100_items() -> None:
+    """The justification in emergence.py and chapter 6: theta above the null's 95th percentile of R for
+    test sets of 100 or more items at 4 to 12 sizes (and not for 30 items, so the bound is not vacuous)."""
+    q95 = {(k, m): float(np.quantile(em.null_scores(k, m, num_tasks=4000, seed=0), 0.95))
+           for k in (4, 5, 6, 8, 10, 12) for m in (30, 100, 300, 1000)}
+    assert max(v for (k, m), v in q95.items() if m >= 100) < em.DEFAULT_THRESHOLD
+    assert max(v for (k, m), v in q95.items() if m == 30) > em.DEFAULT_THRESHOLD

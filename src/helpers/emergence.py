@@ -1,4 +1,5 @@
-"""Measuring emergence: the emergence score of Schaeffer et al. (their Eq. 1), and audits built on it.
+"""Measuring emergence: BIG-bench's breakthroughness score, used by Schaeffer et al. as their Eq. 1 (the
+"emergence score"), and audits built on it.
 
 Symbols
 -------
@@ -44,7 +45,7 @@ __all__ = [
 # Default threshold on the relative score R: a curve is flagged "looks emergent" when its oriented
 # emergence score is at least this many times that of a straight line through the same n scales.
 # Chapter 6 justifies the value with the null distribution of null_scores (linear improvement plus
-# the noise of a finite test set): it sits above the 95th percentile of R for test sets of 300 or
+# the noise of a finite test set): it sits above the 95th percentile of R for test sets of 100 or
 # more items at every number of scales from 4 to 12, so a flag is rarely pure noise there.
 DEFAULT_THRESHOLD: float = 2.5
 
@@ -72,7 +73,10 @@ def emergence_score(scales: Any, scores: Any) -> float:
     change in fewer than half the steps, e.g. one jump) scores ±inf.
     """
     x = check_positive_array("scales", scales).ravel()
-    y = np.asarray(scores, dtype=float).ravel()
+    try:
+        y = np.asarray(scores, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ValueError(f"scores must be numbers (one metric value per scale); got {scores!r}") from None
     if x.size != y.size:
         raise ValueError(f"scales and scores must have the same length; got {x.size} and {y.size}")
     if x.size < 3:

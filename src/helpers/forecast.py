@@ -12,8 +12,13 @@ Four forecasts of EM at length L, each fitted on the k smallest models of a swee
 ``conditional``  logit q_k = a_k + b_k ln N for each k, then EM = q_1 q_2 ... q_L.
 ``direct``       logit EM = a + b ln N (a baseline that ignores the tokens).
 
+Any target length (``forecast_any_length``): one fit of a per-token quantity pooled over the measured
+lengths, pooled CE -> exp(-L CE(N)) (``toy``) or the pooled conditional rate qbar -> qbar(N)^L
+(``conditional``), evaluated at any L, including lengths never measured.
+
 Uncertainty: a bootstrap over seeds (at every size, the seeds are drawn with replacement and
-averaged, then everything is refitted), reported as a percentile interval.
+averaged, then everything is refitted), reported as a percentile interval; ``power_law_interval``
+gives the same interval for the fitted alpha and c.
 """
 
 from __future__ import annotations
@@ -46,6 +51,10 @@ __all__ = [
     "forecast_em",
     "forecast_table",
     "error_summary",
+    "ANY_LENGTH_METHODS",
+    "forecast_any_length",
+    "PowerLawInterval",
+    "power_law_interval",
     "answer_probability",
     "sample_answers",
     "PassUntilResult",
@@ -68,11 +77,13 @@ class PowerLaw:
     c: float  # scale constant (parameters), > 0
     alpha: float  # exponent (negative for a falling loss)
     irreducible: float = 0.0  # the floor y approaches as N grows, >= 0
+    log_c: float = math.nan  # ln c, kept exactly when c itself overflows (alpha near 0); NaN: use ln(c)
 
     def __call__(self, N: Any) -> np.ndarray:
         """The law at parameter counts N."""
         N = check_positive_array("N", N)
-        return self.irreducible + np.exp(self.alpha * (np.log(N) - math.log(self.c)))
+        log_c = self.log_c if math.isfinite(self.log_c) else math.log(self.c)
+        return self.irreducible + np.exp(self.alpha * (np.log(N) - log_c))
 
 
 def _xy(N: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +105,11 @@ def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
     x, ly = np.log(N), np.log(y)
     slope, intercept = np.polyfit(x, ly, 1)
     if not irreducible:
-        return PowerLaw(c=float(math.exp(-intercept / slope)) if slope != 0 else math.inf, alpha=float(slope))
+        if abs(slope) < 1e-12 or not math.isfinite(-intercept / slope):
+            raise ValueError(f"y does not change with N (fitted exponent alpha = {slope:.3g}): a power law "
+                             "(N/c)^alpha has no finite scale c; give y that rises or falls with N")
+        log_c = float(-intercept / slope)
+        return PowerLaw(c=math.exp(log_c) if log_c < 700 else math.inf, alpha=float(slope), log_c=log_c)
     if len(N) < 4:
         raise ValueError("N must hold at least 4 points to fit a power law with an irreducible term")
 
@@ -131,7 +146,12 @@ def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
 def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
     """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N."""
     N, s = _xy(N, successes, "successes")
-    rate = smoothed_rate(s, np.broadcast_to(np.asarray(trials, dtype=float), s.shape))
+    t = np.asarray(trials, dtype=float)
+    try:
+        t = np.broadcast_to(t, s.shape)
+    except ValueError:
+        raise ValueError(f"trials must be one number or one per N (length {len(N)}); got shape {t.shape}") from None
+    rate = smoothed_rate(s, t)
     slope, intercept = np.polyfit(np.log(N), logit(rate), 1)
     return LogitLine(intercept=float(intercept), slope=float(slope))
 
@@ -161,6 +181,11 @@ def sweep_arrays(table: pd.DataFrame) -> SweepArrays:
         raise ValueError(f"table must be a sweep table with columns {sorted(need)}")
     if table["task"].nunique() != 1:
         raise ValueError(f"table must hold one task; got {sorted(table['task'].unique())}")
+    for metric in ("cross_entropy", "answer_prob", "exact_match"):
+        if not (table["metric"] == metric).any():
+            raise ValueError(f"table must hold rows of metric {metric!r} (a sweep table from sweep.load_results)")
+    if table["params"].nunique() < 2:
+        raise ValueError(f"table must hold at least 2 model sizes (params); got {table['params'].nunique()}")
     params = np.sort(table["params"].unique())
     seeds = np.sort(table["seed"].unique())
     lens = np.sort(table["target_len"].unique())
@@ -268,11 +293,144 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
 def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
     """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance."""
     tolerance = check_real("tolerance", tolerance, low=0)
+    need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"}
+    if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
+        raise ValueError(f"forecasts must be a non-empty table from forecast_table with columns {sorted(need)}")
     largest = forecasts[forecasts["params"] == forecasts.groupby("task")["params"].transform("max")]
     out = largest[["task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"]].copy()
     out["abs_error"] = (out["forecast"] - out["measured"]).abs()
     out["hit"] = out["abs_error"] <= tolerance
     return out.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------- any target length
+
+# Forecasts at any target length L, each from ONE fit of a per-token quantity pooled over the measured lengths:
+# ``toy``          CE pooled over all answer tokens (weights items x L), CE(N) = (N/c)^alpha, EM(L) = exp(-L CE(N)).
+# ``conditional``  the per-position conditional rates q_j pooled over every position of every length into one
+#                  rate qbar (right-given-prefix-right over prefix-right), logit qbar a line in ln N, EM(L) = qbar^L.
+ANY_LENGTH_METHODS: tuple[str, ...] = ("toy", "conditional")
+
+
+def _any_length_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str, lengths: np.ndarray,
+                    fit_j: np.ndarray) -> np.ndarray:
+    """EM forecast (S, len(lengths)) from one pooled per-token fit on the k smallest sizes and the lengths fit_j."""
+    sizes = np.arange(len(arr.params))[:, None]
+    N, fit_N = arr.params.astype(float), arr.params[:k].astype(float)
+    L_fit = arr.target_lens[fit_j].astype(float)
+    if method == "toy":
+        ce = arr.cross_entropy[sizes, seed_idx][..., fit_j].mean(axis=1)  # (S, J')
+        w = arr.n_items[fit_j] * L_fit  # answer tokens behind each length's mean CE
+        law = fit_power_law(fit_N, (ce * w).sum(axis=1)[:k] / w.sum())
+        return np.exp(-np.outer(law(N), lengths))
+    first = arr.first[sizes, seed_idx][:, :, fit_j, :].mean(axis=1)  # (S, J', Lmax + 1)
+    trials = arr.n_items[fit_j] * seed_idx.shape[1]
+    hits = np.zeros(len(N))
+    tries = np.zeros(len(N))
+    for jj, L in enumerate(L_fit.astype(int)):
+        hits += (first[:, jj, 1:L + 1] * trials[jj]).sum(axis=1)
+        tries += (first[:, jj, 0:L] * trials[jj]).sum(axis=1)
+    line = fit_logit_line(fit_N, hits[:k], tries[:k])
+    return np.power.outer(line(N), lengths)
+
+
+def forecast_any_length(table: pd.DataFrame, k: int, lengths: Any, *, method: str = "conditional",
+                        fit_lens: Any = None, n_boot: int = 200, confidence: float = 0.9,
+                        seed: int = 0) -> pd.DataFrame:
+    """Exact-match forecasts at any target lengths from one per-token fit (``ANY_LENGTH_METHODS``).
+
+    The per-token quantity is pooled over the measured lengths ``fit_lens`` (default: all) of the
+    ``k`` smallest sizes; ``lengths`` may include lengths that were never measured. Columns: task,
+    method, k, params, target_len, fitted, measured (NaN where that length was not measured),
+    forecast, lo, hi (bootstrap-over-seeds percentile interval), error, extrapolated_length.
+    """
+    arr = sweep_arrays(table)
+    k = check_int("k", k, low=2, high=len(arr.params))
+    check_choice("method", method, ANY_LENGTH_METHODS)
+    n_boot = check_int("n_boot", n_boot, low=0)
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    L_out = np.atleast_1d(np.asarray(lengths))
+    if L_out.ndim != 1 or len(L_out) == 0 or not np.issubdtype(L_out.dtype, np.integer) or (L_out < 1).any():
+        raise ValueError(f"lengths must be a non-empty list of integers >= 1; got {lengths!r}")
+    measured_lens = arr.target_lens.tolist()
+    chosen = measured_lens if fit_lens is None else list(np.atleast_1d(fit_lens))
+    for L in chosen:
+        check_choice("fit_lens", L, measured_lens)
+    fit_j = np.array([measured_lens.index(L) for L in chosen])
+    S, R = len(arr.params), len(arr.seeds)
+    all_seeds = np.broadcast_to(np.arange(R), (S, R))
+    point = _any_length_one(arr, all_seeds, k, method, L_out, fit_j)
+    rng = np.random.default_rng(seed)
+    if n_boot:
+        boot = np.stack([_any_length_one(arr, rng.integers(0, R, size=(S, R)), k, method, L_out, fit_j)
+                         for _ in range(n_boot)])
+    else:
+        boot = point[None]
+    tail = (1 - confidence) / 2
+    lo, hi = np.quantile(boot, tail, axis=0), np.quantile(boot, 1 - tail, axis=0)
+    measured = arr.exact_match.mean(axis=1)
+    rows = []
+    for i, N in enumerate(arr.params):
+        for jo, L in enumerate(L_out.tolist()):
+            m = measured[i, measured_lens.index(L)] if L in measured_lens else math.nan
+            rows.append(dict(task=arr.task, method=method, k=k, params=int(N), target_len=int(L), fitted=i < k,
+                             measured=m, forecast=point[i, jo], lo=lo[i, jo], hi=hi[i, jo],
+                             extrapolated_length=L not in chosen))
+    out = pd.DataFrame(rows)
+    out["error"] = out["forecast"] - out["measured"]
+    return out
+
+
+@dataclass(frozen=True)
+class PowerLawInterval:
+    """A power law fitted to seed means, with bootstrap-over-seeds percentile intervals for alpha and c."""
+
+    law: PowerLaw  # the fit to the mean over all seeds
+    alpha_lo: float
+    alpha_hi: float
+    c_lo: float
+    c_hi: float
+    confidence: float
+
+
+def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, *,
+                       quantity: str = "cross_entropy", n_boot: int = 200, confidence: float = 0.9,
+                       seed: int = 0) -> PowerLawInterval:
+    """Fit y = (N/c)^alpha on the k smallest sizes, y = CE (``cross_entropy``) or -ln PU (``neg_log_pass_rate``)
+    at ``target_len`` (None: CE pooled over tokens of every length), with a bootstrap over seeds for alpha and c."""
+    k = check_int("k", k, low=2, high=len(arr.params))
+    check_choice("quantity", quantity, ("cross_entropy", "neg_log_pass_rate"))
+    n_boot = check_int("n_boot", n_boot, low=1)
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    lens = arr.target_lens.tolist()
+    if target_len is None:
+        if quantity != "cross_entropy":
+            raise ValueError("target_len must be given for quantity 'neg_log_pass_rate'")
+        js = np.arange(len(lens))
+    else:
+        js = np.array([lens.index(check_choice("target_len", target_len, lens))])
+    w = arr.n_items[js] * arr.target_lens[js]
+    S, R = len(arr.params), len(arr.seeds)
+    sizes = np.arange(S)[:, None]
+
+    def fit(seed_idx: np.ndarray) -> PowerLaw:
+        if quantity == "cross_entropy":
+            y = (arr.cross_entropy[sizes, seed_idx][..., js].mean(axis=1) * w).sum(axis=1) / w.sum()
+        else:
+            y = -np.log(np.clip(arr.answer_prob[sizes, seed_idx][..., js[0]].mean(axis=1), 1e-300, 1 - 1e-12))
+        return fit_power_law(arr.params[:k].astype(float), y[:k])
+
+    law = fit(np.broadcast_to(np.arange(R), (S, R)))
+    rng = np.random.default_rng(seed)
+    boots = [fit(rng.integers(0, R, size=(S, R))) for _ in range(n_boot)]
+    alphas = np.array([b.alpha for b in boots])
+    log_c = np.array([b.log_c if math.isfinite(b.log_c) else math.log(b.c) for b in boots])
+    tail = (1 - confidence) / 2
+    return PowerLawInterval(law=law, alpha_lo=float(np.quantile(alphas, tail)),
+                            alpha_hi=float(np.quantile(alphas, 1 - tail)),
+                            c_lo=float(np.exp(min(np.quantile(log_c, tail), 700))),
+                            c_hi=float(np.exp(min(np.quantile(log_c, 1 - tail), 700))),
+                            confidence=confidence)
 
 
 # ---------------------------------------------------------------------------------------- PassUntil

@@ -24,7 +24,7 @@ from ..validation import check_choice, check_real
 from . import new_figure, sequential_colors
 
 __all__ = ["METHOD_COLORS", "METHOD_LABELS", "plot_forecast", "plot_error_vs_k", "plot_pass_rate",
-           "plot_conditionals"]
+           "plot_conditionals", "plot_any_length"]
 
 METHOD_COLORS: dict[str, str] = {"toy": "#4c72b0", "pass_rate": "#da8bc3", "conditional": "#55a868",
                                  "direct": "#dd8452"}
@@ -164,4 +164,38 @@ def plot_conditionals(arr: fc.SweepArrays, target_len: int, k: int) -> Figure:
     ax.set_ylabel("P(token j right | tokens 1..j−1 right)")
     ax.set_title(f"{arr.task}, L = {target_len}: conditional rates and their fits (k = {k})", fontsize=10)
     ax.legend(fontsize=7.5, ncol=2, loc="lower right")
+    return fig
+
+
+def plot_any_length(forecasts: pd.DataFrame) -> Figure:
+    """Exact-match forecasts at several target lengths from one per-token fit (``forecast.forecast_any_length``),
+    one panel per method: solid lines for lengths in the fit, dashed for lengths forecast without using them
+    (never measured, or held out), dots for measured values, bands for the bootstrap intervals."""
+    need = {"method", "target_len", "params", "forecast", "lo", "hi", "measured", "fitted", "extrapolated_length"}
+    if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
+        raise ValueError("forecasts must be a non-empty table from forecast.forecast_any_length")
+    methods = list(dict.fromkeys(forecasts["method"]))
+    lengths = sorted(forecasts["target_len"].unique())
+    colors = dict(zip(lengths, sequential_colors(len(lengths))))
+    fig, axes = new_figure(1, len(methods), width=4.2 * len(methods), height=3.8, sharey=True, squeeze=False)
+    for ax, method in zip(axes[0], methods):
+        rows = forecasts[forecasts["method"] == method]
+        N = np.sort(rows["params"].unique()).astype(float)
+        edge = rows.loc[rows["fitted"], "params"].max()
+        ax.axvspan(N.min() / 1.3, edge * 1.15, color="0.92", zorder=0)
+        for L in lengths:
+            r = rows[rows["target_len"] == L].sort_values("params")
+            extra = bool(r["extrapolated_length"].iloc[0])
+            measured = r["measured"].notna().any()
+            tag = "" if not extra else (" (held out)" if measured else " (never measured)")
+            ax.fill_between(r["params"], r["lo"], r["hi"], color=colors[L], alpha=0.15, lw=0)
+            ax.plot(r["params"], r["forecast"], "--" if extra else "-", color=colors[L], lw=1.5,
+                    label=f"L = {L}{tag}")
+            ax.plot(r["params"], r["measured"], "o", color=colors[L], ms=4)
+        ax.set_xscale("log")
+        ax.set_ylim(-0.03, 1.05)
+        ax.set_xlabel("parameters N")
+        ax.set_title(f"{method}: one per-token fit (k = {int(rows['k'].iloc[0])})", fontsize=10)
+        ax.legend(fontsize=7, loc="upper left")
+    axes[0][0].set_ylabel("exact match (dots: measured)")
     return fig
