@@ -32,18 +32,27 @@ def make_emergent_right() -> tuple:
     raise AssertionError("no threshold qualifies in the synthetic family")
 
 
-def classifier_table() -> pd.DataFrame:
-    from helpers.vision import sweep
+def relative_by_hand(curve, lower_is_better: bool) -> float:
+    """Eq. 1 over n - 1, written out with numpy (curve already sorted by scale), oriented so improvement is > 0."""
+    y = -np.asarray(curve, dtype=float) if lower_is_better else np.asarray(curve, dtype=float)
+    sign = 1.0 if np.argmax(y) > np.argmin(y) else -1.0
+    return sign * np.ptp(y) / math.sqrt(np.median(np.diff(y) ** 2)) / (y.size - 1)
 
-    return sweep.load_results("classifier")[0]
+
+def sharp_threshold(errors) -> float:
+    """A threshold whose Reconstruction_c curve looks emergent (R >= 2.5 by hand), found by brute force."""
+    for c in np.geomspace(1e-2, 10, 300):
+        curve = [float((e < c).mean()) for e in errors]
+        if max(curve) - min(curve) >= 0.5 and np.median(np.diff(curve) ** 2) == 0:  # R = +inf
+            return float(c)
+    raise AssertionError("no threshold of the synthetic family looks emergent")
 
 
 def remove_right() -> tuple:
-    table = classifier_table()
-    rows = table[(table["metric"] == "subset_accuracy") & (table["K"] == 5)]
-    wide = rows.pivot(index="params", columns="seed", values="value").sort_index()
-    root = wide.mean(axis=1).to_numpy() ** 0.2
-    return root, emergence_score(wide.index.to_numpy(dtype=float), root)
+    """Mean log error of each model (a graded metric) and its relative score, by hand."""
+    errors = synthetic_errors()
+    values = np.array([np.log(e).mean() for e in errors])
+    return values, relative_by_hand(values, lower_is_better=True), PARAMS, errors, sharp_threshold(errors)
 
 
 RIGHT = {
@@ -84,13 +93,36 @@ def test_make_emergent_rejects_a_smooth_threshold() -> None:
     assert "not sharp enough" in message or "rises by less" in message
 
 
+def test_remove_emergence_accepts_other_graded_metrics() -> None:
+    _, _, params, errors, c = remove_right()
+    mse = np.array([e.mean() for e in errors])
+    assert cw.check_vision_remove_emergence(mse, relative_by_hand(mse, True), params, errors, c).startswith("✓")
+    soft = np.array([np.mean(1 / (1 + np.exp(-(math.log(c) - np.log(e)) / 2.0))) for e in errors])  # a sigmoid cut
+    assert cw.check_vision_remove_emergence(soft, relative_by_hand(soft, False), params, errors, c).startswith("✓")
+
+
 def test_remove_emergence_rejects_slips() -> None:
     from tests.test_coursework import assert_rejects
 
-    root, score = remove_right()
-    assert "K-th root" in assert_rejects("ex-vision-remove-emergence", root**5, score)
-    assert "smallest" in assert_rejects("ex-vision-remove-emergence", root[::-1], score)
-    subset_score = emergence_score(np.sort(classifier_table()["params"].unique()).astype(float), root**5)
-    assert "subset accuracy itself" in assert_rejects("ex-vision-remove-emergence", root, subset_score)
+    values, relative, params, errors, c = remove_right()
+    sharp = np.array([(e < c).mean() for e in errors])
+    assert "itself" in assert_rejects("ex-vision-remove-emergence", sharp, 0.5, params, errors, c)
+    other = np.array([(e < 3 * c).mean() for e in errors])
+    assert "another threshold" in assert_rejects("ex-vision-remove-emergence", other, 0.5, params, errors, c)
+    assert "n - 1" in assert_rejects("ex-vision-remove-emergence", values, relative * (len(params) - 1),
+                                     params, errors, c)
+    assert "orient" in assert_rejects("ex-vision-remove-emergence", values, -relative, params, errors, c)
+    assert "does not change" in assert_rejects("ex-vision-remove-emergence", np.ones(len(params)), 0.0,
+                                               params, errors, c)
+    assert "does not follow" in assert_rejects("ex-vision-remove-emergence", [1.0, 0, 1, 0, 1, 0, 1], 0.1,
+                                               params, errors, c)
+    steep = np.concatenate([np.zeros(4), np.ones(3)]) + 1e-3 * np.arange(7)  # a graded-looking jump
+    assert "still looks emergent" in assert_rejects("ex-vision-remove-emergence", steep, 0.1, params, errors, c)
+    assert "does not look emergent" in assert_rejects("ex-vision-remove-emergence", values, relative,
+                                                      params, errors, 1e6)
     with pytest.raises(ValueError, match="values"):
-        cw.check_vision_remove_emergence(root[:3], score)
+        cw.check_vision_remove_emergence(values[:3], relative, params, errors, c)
+    with pytest.raises(ValueError, match="c must"):
+        cw.check_vision_remove_emergence(values, relative, params, errors, -1.0)
+    with pytest.raises(ValueError, match="sorted"):
+        cw.check_vision_remove_emergence(values, relative, params[::-1], errors, c)

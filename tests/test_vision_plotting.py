@@ -1,4 +1,4 @@
-"""helpers.plotting.vision: every plot function returns a Figure for valid input and rejects bad input."""
+"""helpers.plotting.vision: every plot draws the values it is given (and the analytic overlays) and rejects bad input."""
 
 from __future__ import annotations
 
@@ -32,11 +32,37 @@ def errors() -> list[np.ndarray]:
     return [np.exp(1.5 - 0.6 * i + 0.4 * rng.standard_normal(100)) for i in range(len(PARAMS))]
 
 
+def line_y(ax, label_start: str) -> np.ndarray:
+    """y data of the one line on ``ax`` whose legend label starts with ``label_start``."""
+    lines = [ln for ln in ax.get_lines() if str(ln.get_label()).startswith(label_start)]
+    assert len(lines) == 1, [ln.get_label() for ln in ax.get_lines()]
+    return np.asarray(lines[0].get_ydata(), dtype=float)
+
+
+def seed_avg(values_by_seed) -> np.ndarray:
+    return np.array([np.mean(v) for v in values_by_seed])
+
+
 @pytest.mark.parametrize("every", [1, 2, 3])
 def test_subset_accuracy_plot(every) -> None:
     fig = pv.plot_subset_accuracy(fake_table("classifier"), K=3, every=every)
     assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert isinstance(pv.plot_k_family(fake_table("classifier"), every=every), Figure)
+    keep = sorted(set(range(0, len(PARAMS), every)) | {len(PARAMS) - 1})
+    a = np.array([[0.2 + 0.13 * i + 0.01 * s for s in (0, 1)] for i in keep])
+    left, right = fig.axes
+    np.testing.assert_allclose(line_y(left, "accuracy a"), a.mean(axis=1))
+    np.testing.assert_allclose(line_y(right, "subset accuracy"), (a**3).mean(axis=1))
+    np.testing.assert_allclose(line_y(right, "prediction"), (a**3).mean(axis=1))  # the overlay is mean(a**K)
+    if every > 1:
+        assert fig._suptitle.get_text().startswith({2: "only every 2nd ", 3: "only every 3rd "}[every])
+    family = pv.plot_k_family(fake_table("classifier"), every=every)
+    for K in range(1, 6):
+        np.testing.assert_allclose(line_y(family.axes[0], f"K = {K} "), (a**K).mean(axis=1))
+
+
+def test_ordinals() -> None:
+    assert [pv._ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22)] == \
+        ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd"]
 
 
 def test_seed_mean_and_sparse_sizes() -> None:
@@ -48,14 +74,50 @@ def test_seed_mean_and_sparse_sizes() -> None:
 
 
 def test_reconstruction_and_score_plots() -> None:
-    fig = pv.plot_reconstruction(PARAMS, errors(), c=1.0)
+    errs = errors()
+    fig = pv.plot_reconstruction(PARAMS, errs, c=1.0)
     assert isinstance(fig, Figure) and len(fig.axes) == 3
+    np.testing.assert_allclose(line_y(fig.axes[0], "score"), [e.mean() for e in errs])
+    np.testing.assert_allclose(line_y(fig.axes[1], "score"), [(e < 1.0).mean() for e in errs])
+    cdf_x = fig.axes[2].get_lines()[0].get_xdata()
+    np.testing.assert_allclose(cdf_x, np.sort(errs[0]))  # the CDF of the smallest model is its sorted errors
     cs = np.geomspace(0.1, 10, 5)
-    assert isinstance(pv.plot_emergence_vs_c(cs, [1.0, np.inf, 3.0, 2.0, 1.0], best_c=1.0), Figure)
+    scores = [1.0, np.inf, 3.0, 2.0, 1.0]
+    fig = pv.plot_emergence_vs_c(cs, scores, best_c=1.0)
+    np.testing.assert_allclose(line_y(fig.axes[0], "finite"), [1.0, 3.0, 2.0, 1.0])
+    top = line_y(fig.axes[0], "+inf")
+    assert top.size == 1 and top[0] > 3.0  # the infinite score is drawn above every finite one
+
+
+def test_lognormal_fit_and_its_plot() -> None:
+    """Exactly lognormal errors whose log-mean falls on a line: the fit recovers the line and the spread."""
+    z = np.random.default_rng(2).standard_normal(4000)
+    z = (z - z.mean()) / z.std(ddof=1)
+    errs = [np.exp(1.0 - 0.5 * np.log(p) + 0.3 * z) for p in PARAMS]
+    fit = pv.lognormal_fit(PARAMS, errs)
+    np.testing.assert_allclose(fit["mu"], 1.0 - 0.5 * np.log(PARAMS))
+    np.testing.assert_allclose(fit["mu_line"], fit["mu"], atol=1e-9)
+    np.testing.assert_allclose(fit["sigma"], 0.3)
+    c = float(np.exp(1.0 - 0.5 * np.log(3_000)))
+    fig = pv.plot_reconstruction_fit(PARAMS, errs, c=c)
+    from scipy import stats
+
+    want = stats.norm.cdf((np.log(c) - fit["mu"]) / 0.3)
+    np.testing.assert_allclose(line_y(fig.axes[1], "lognormal, per"), want, atol=1e-12)
+    np.testing.assert_allclose(line_y(fig.axes[1], "measured"), [(e < c).mean() for e in errs])
+    assert abs(line_y(fig.axes[1], "measured")[3] - 0.5) < 0.03  # at N = 3,000 the median error is c
+    with pytest.raises(ValueError, match="positive"):
+        pv.lognormal_fit(PARAMS, [np.zeros(5)] * len(PARAMS))
 
 
 def test_sequence_plot() -> None:
-    assert isinstance(pv.plot_sequence(fake_table("sequence"), K=4), Figure)
+    fig = pv.plot_sequence(fake_table("sequence"), K=4)
+    assert isinstance(fig, Figure)
+    a = np.array([[0.2 + 0.13 * i + 0.01 * s for s in (0, 1)] for i in range(len(PARAMS))])
+    left, right = fig.axes
+    np.testing.assert_allclose(line_y(left, "per-item"), a.mean(axis=1))
+    np.testing.assert_allclose(line_y(right, "all 4 right"), (a**4).mean(axis=1))
+    np.testing.assert_allclose(line_y(right, "prediction"), (a**4).mean(axis=1))
 
 
 @pytest.mark.parametrize("call", [
@@ -67,6 +129,8 @@ def test_sequence_plot() -> None:
     lambda: pv.plot_reconstruction(PARAMS, errors(), c=0),
     lambda: pv.plot_emergence_vs_c([1.0], [1.0]),
     lambda: pv.plot_sequence(fake_table("classifier")),
+    lambda: pv.plot_reconstruction_fit(PARAMS, errors(), c=-1.0),
+    lambda: pv.plot_reconstruction_fit(PARAMS[:2], errors()[:2]),
 ])
 def test_bad_input_raises_value_error(call) -> None:
     with pytest.raises(ValueError):

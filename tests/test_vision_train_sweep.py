@@ -97,7 +97,10 @@ def test_rerunning_one_unit_reproduces_the_committed_numbers(experiment) -> None
     saved = table[(table["size"] == size) & (table["seed"] == config.seeds[0])]
     merged = saved.merge(rerun, on=keys, suffixes=("_saved", "_rerun"), validate="one_to_one")
     assert len(merged) == len(saved) == len(rerun)
-    np.testing.assert_allclose(merged["value_rerun"], merged["value_saved"], rtol=0.02, atol=0.02)
+    # Measured on the project's machine: a rerun matches the committed values to within 4e-6 for these sizes
+    # (3e-3 at the largest size the chapter retrains). The tolerance leaves room for another CPU's float
+    # rounding flipping a few of the 540 to 2,000 test items, no more.
+    np.testing.assert_allclose(merged["value_rerun"], merged["value_saved"], rtol=0.02, atol=0.005)
     assert (merged["params_rerun"] == merged["params_saved"]).all()
 
 
@@ -106,3 +109,13 @@ def test_committed_results_were_made_by_the_current_code(experiment) -> None:
     """A change to the code that computes the numbers must come with regenerated results (never silently stale)."""
     meta = json.loads((sweep.RESULTS / f"vision_{experiment}.json").read_text())
     assert meta["code_version"] == sweep.code_version(), f"results/vision_{experiment}.csv is stale: rerun its sweep"
+
+
+def test_run_unit_accepts_loaded_data_and_rejects_the_wrong_dataset(small) -> None:
+    config = dataclasses.replace(sweep.QUICK_SWEEPS["classifier"], sizes=(0,), train=tr.TrainConfig(steps=5))
+    given = sweep.run_unit(config, 0, data=config.data())
+    np.testing.assert_array_equal(given["value"], sweep.run_unit(config, 0)["value"])
+    with pytest.raises(ValueError, match="data must hold"):
+        sweep.run_unit(config, 0, data=ds.digits())
+    with pytest.raises(ValueError, match="data must be"):
+        sweep.run_unit(config, 0, data="mnist")

@@ -1,7 +1,7 @@
 """Self-checks for the exercises of chapter 8 (manufacturing emergence), in the style of ``coursework``.
 
-Each ``check_<exercise>(...)`` computes what it needs itself (closed forms, the committed classifier
-sweep, or the error arrays the chapter passes in), returns a "✓" ``CheckPassed`` message when the answer
+Each ``check_<exercise>(...)`` computes what it needs itself (closed forms or the error arrays the
+chapter passes in), returns a "✓" ``CheckPassed`` message when the answer
 is right, and otherwise raises ``SelfCheckError`` saying what is wrong without printing the answer.
 Bad input raises ``ValueError`` naming the argument.
 """
@@ -12,17 +12,17 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _reals, _verdict, check_name
-from .emergence import emergence_score
+from .emergence import DEFAULT_THRESHOLD, emergence_score
 
 __all__ = ["SelfCheckError", "CheckPassed", "CHECKS", "check_vision_half", "check_vision_make_emergent",
-           "check_vision_remove_emergence", "root_curve"]
+           "check_vision_remove_emergence", "relative_score"]
 
-K_EXERCISE = 5  # tuple size used by ex-vision-half and ex-vision-remove-emergence
+K_EXERCISE = 5  # tuple size used by ex-vision-half
 MIN_RATIO = 3.0  # ex-vision-make-emergent: Reconstruction_c must score this many times the MSE curve
 MIN_RISE = 0.5  # ... and rise by at least this much (an ability the largest models mostly have)
+MIN_FOLLOW = 0.7  # ex-vision-remove-emergence: |rank correlation| of the graded curve with the mean error, at least
 
 
 def check_vision_half(a_half: float, slope: float) -> CheckPassed:
@@ -75,49 +75,83 @@ def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_mode
                     f"Reconstruction_c rises by at least {MIN_RISE} and scores at least {MIN_RATIO:g}x the MSE curve")
 
 
-def _classifier_table(table: pd.DataFrame | None) -> pd.DataFrame:
-    if table is None:
-        from .vision import sweep  # imports torch: only when a check needs it
-
-        table, _ = sweep.load_results("classifier")
-    if not isinstance(table, pd.DataFrame) or not {"params", "metric", "K", "value"} <= set(table.columns):
-        raise ValueError("table must be the classifier sweep table with columns params, metric, K, value")
-    return table
+def _rank_corr(x: np.ndarray, y: np.ndarray) -> float:
+    """Spearman rank correlation of two curves (0 when either is constant)."""
+    rx, ry = np.argsort(np.argsort(x)).astype(float), np.argsort(np.argsort(y)).astype(float)
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return 0.0
+    return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def root_curve(table: pd.DataFrame, K: int = K_EXERCISE) -> np.ndarray:
-    """(mean over seeds of subset accuracy at K) ** (1/K), one value per model size, smallest first."""
-    rows = table[(table["metric"] == "subset_accuracy") & (table["K"] == K)]
-    return rows.groupby("params")["value"].mean().sort_index().to_numpy() ** (1 / K)
+def relative_score(params: np.ndarray, curve: np.ndarray, improving_sign: float = 1.0) -> float:
+    """Relative score R = oriented emergence score / (n - 1), with ``improving_sign`` = -1 for a lower-is-better curve."""
+    return improving_sign * emergence_score(params, curve) / (len(curve) - 1)
 
 
-def check_vision_remove_emergence(values: Sequence[float], score: float,
-                                  table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-vision-remove-emergence: the K-th root (K = 5) of the seed-mean subset accuracy for every size of the
-    committed classifier sweep (smallest first), and the emergence score of that curve."""
-    table = _classifier_table(table)
-    sizes = sorted(table["params"].unique())
-    got = _reals("values", values, len(sizes))
-    s_got = _real("score", score)
-    want = root_curve(table)
-    subset = want ** K_EXERCISE
-    acc = table[table["metric"] == "accuracy"].groupby("params")["value"].mean().sort_index().to_numpy()
-    problems = []
-    if np.allclose(got, subset, atol=0.005):
-        problems.append("values: that is subset accuracy itself; take its K-th root")
-    elif np.allclose(got, subset ** K_EXERCISE, atol=0.005):
-        problems.append("values: raise to the power 1/K, not K")
-    elif np.allclose(got, want[::-1], atol=0.01):
-        problems.append("values: order them from the smallest model to the largest")
-    elif not np.allclose(got, want, atol=0.01):
-        problems.append("values: not the K-th root of the seed-mean subset accuracy at K = 5 for every size "
-                        "(tolerance 0.01 each)")
-    s_want = emergence_score(np.asarray(sizes, dtype=float), want)
-    problems.append(_diagnose("score", s_got, s_want, rtol=0.02, known=[
-        (emergence_score(np.asarray(sizes, dtype=float), subset), "that is the score of subset accuracy itself"),
-        (emergence_score(np.asarray(sizes, dtype=float), acc), "that is the score of the accuracy curve; "
-         "score the root curve you computed")]))
-    return _verdict("ex-vision-remove-emergence", problems, "root curve within 0.01, score within 2 %")
+def _is_a_cut(values: np.ndarray, errors: Sequence[np.ndarray]) -> bool:
+    """Whether ``values`` equals Reconstruction_c' (or 1 - it) of the errors for some threshold c'."""
+    sorted_errors = [np.sort(e) for e in errors]
+    union = np.unique(np.concatenate(sorted_errors))
+    cuts = np.concatenate([union, [union[-1] * 2 + 1]])  # every distinct count pattern is hit by one of these
+    curves = np.array([np.searchsorted(e, cuts, side="left") / e.size for e in sorted_errors])  # (models, cuts)
+    for c_curve in (curves, 1 - curves):
+        if np.isclose(c_curve, values[:, None], atol=1e-9).all(axis=0).any():
+            return True
+    return False
+
+
+def check_vision_remove_emergence(values: Sequence[float], relative: float, params: Sequence[float],
+                                  errors_by_model: Sequence, c: float) -> CheckPassed:
+    """ex-vision-remove-emergence: a graded metric of the same per-image errors (one value per model, smallest
+    model first) whose relative score R (oriented, over n - 1) is below the chapter 6 threshold, while
+    Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve."""
+    c_got = _real("c", c)
+    if c_got <= 0:
+        raise ValueError(f"c must be a positive threshold on the squared error; got {c!r}")
+    params = np.asarray(params, dtype=float)
+    if params.ndim != 1 or params.size < 3 or len(errors_by_model) != params.size:
+        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
+    order = np.argsort(params)
+    if (order != np.arange(params.size)).any():
+        raise ValueError("params must be sorted from the smallest model to the largest")
+    errors = [np.asarray(e, dtype=float) for e in errors_by_model]
+    got = _reals("values", values, params.size)
+    r_got = _real("relative", relative)
+    threshold = DEFAULT_THRESHOLD
+    sharp = _curve(params, errors, c_got)
+    if not relative_score(params, sharp) >= threshold:
+        raise SelfCheckError("ex-vision-remove-emergence: c: Reconstruction_c at this threshold does not look "
+                             "emergent to begin with; pass the most emergent threshold the chapter found")
+    mse = np.array([e.mean() for e in errors])
+    problems: list[str | None] = []
+    if np.allclose(got, sharp, atol=1e-9) or np.allclose(got, 1 - sharp, atol=1e-9):
+        problems.append("values: that is Reconstruction_c itself (a 0/1 cut per image); give every image partial "
+                        "credit instead")
+    elif np.ptp(got) == 0:
+        problems.append("values: the curve does not change over the family; a graded metric of these errors should "
+                        "improve as they fall")
+    elif _is_a_cut(got, errors):
+        problems.append("values: that is Reconstruction_c at another threshold; a 0/1 cut at a different c is still "
+                        "a cut; use a graded metric of the errors")
+    else:
+        corr = _rank_corr(got, -mse)  # > 0: higher is better; < 0: lower is better (like the errors)
+        if abs(corr) < MIN_FOLLOW:
+            problems.append("values: the curve does not follow the models' errors; compute it from the errors of "
+                            "each model, one value per model, smallest model first")
+        else:
+            r_want = relative_score(params, got, 1.0 if corr > 0 else -1.0)
+            if not r_want < threshold:
+                problems.append("values: this curve still looks emergent (its relative score is at or above the "
+                                "chapter 6 threshold); choose a metric that credits every image a little for a "
+                                "smaller error")
+            problems.append(_diagnose("relative", r_got, r_want, rtol=0.02, atol=0.02, known=[
+                (r_want * (params.size - 1), "that is the emergence score itself; divide it by n - 1, the score of "
+                 "a straight line through the same sizes"),
+                (-r_want, "orient it: a falling error is an improvement, so flip the sign of a lower-is-better "
+                 "metric's score")]))
+    return _verdict("ex-vision-remove-emergence", problems,
+                    f"a graded metric of the same errors with relative score under the threshold {threshold:g}, "
+                    "where Reconstruction_c looked emergent")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {

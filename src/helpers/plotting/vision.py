@@ -26,7 +26,7 @@ from ..vision import metrics as vm
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = ["seed_mean", "plot_subset_accuracy", "plot_reconstruction", "plot_emergence_vs_c", "plot_sequence",
-           "plot_k_family"]
+           "plot_k_family", "lognormal_fit", "plot_reconstruction_fit"]
 
 _REQUIRED = ("params", "seed", "metric", "K", "c", "value")
 SMOOTH = METRIC_COLORS["cross_entropy"]
@@ -100,9 +100,15 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
         ax.legend(fontsize=8, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     if every > 1:
-        fig.suptitle(f"only every {every}th model size ({len(acc)} of {len(seed_mean(table, 'accuracy'))})",
+        fig.suptitle(f"only every {_ordinal(every)} model size ({len(acc)} of {len(seed_mean(table, 'accuracy'))})",
                      fontsize=10)
     return fig
+
+
+def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, 21st."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _errors_input(params, errors_by_model) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -137,6 +143,56 @@ def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.nd
     axes[2].legend(fontsize=6, ncol=2, loc="upper left")
     for ax in axes:
         ax.grid(alpha=0.3)
+    return fig
+
+
+def lognormal_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Per model: mu and sigma of ln e_i, the fitted line mu = ln m0 - beta ln N, and the pooled sigma.
+
+    Columns: params, mu, sigma (per model), mu_line (the least-squares line at that N), sigma_pooled
+    (root mean of the per-model variances). Errors must be positive (their logarithm is taken).
+    """
+    params, errors = _errors_input(params, errors_by_model)
+    if any((e <= 0).any() for e in errors):
+        raise ValueError("errors_by_model must hold positive squared errors (their logarithm is fitted)")
+    logs = [np.log(e) for e in errors]
+    mu = np.array([v.mean() for v in logs])
+    sigma = np.array([v.std(ddof=1) for v in logs])
+    slope, intercept = np.polyfit(np.log(params), mu, 1)
+    return pd.DataFrame({"params": params, "mu": mu, "sigma": sigma, "mu_line": intercept + slope * np.log(params),
+                         "sigma_pooled": float(np.sqrt(np.mean(sigma**2)))})
+
+
+def _phi(z: np.ndarray) -> np.ndarray:
+    """Standard normal CDF (numpy twin of the chapter's sympy Phi)."""
+    from math import erf, sqrt
+
+    return np.array([(1 + erf(v / sqrt(2))) / 2 for v in np.ravel(z)])
+
+
+def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
+    """Left: mean +- sd of ln e_i per model, its fitted line and ln c; right: measured Reconstruction_c at c with
+    the lognormal predictions Phi((ln c - mu) / sigma), per model and from the line with the pooled sigma."""
+    c = check_real("c", c, low=0, low_open=True)
+    params, errors = _errors_input(params, errors_by_model)
+    fit = lognormal_fit(params, errors)
+    measured = np.array([vm.reconstruction_c(e, c) for e in errors])
+    per_model = _phi((np.log(c) - fit["mu"].to_numpy()) / fit["sigma"].to_numpy())
+    line = _phi((np.log(c) - fit["mu_line"].to_numpy()) / fit["sigma_pooled"].to_numpy())
+    fig, (left, right) = new_figure(1, 2, width=10.0, height=3.6)
+    left.errorbar(params, fit["mu"], yerr=fit["sigma"], fmt="o", color=SMOOTH, capsize=3,
+                  label=r"mean $\pm$ sd of $\ln e_i$ (per model)")
+    left.plot(params, fit["mu_line"], "k-", lw=1, label=r"fit $\ln m_0 - \beta \ln N$")
+    left.axhline(np.log(c), color=SHARP, ls="--", lw=1.5, label=f"ln c (c = {c:.3g})")
+    left.set(ylabel=r"$\ln e_i$", title="log-errors per model: mean, spread, fitted line")
+    right.plot(params, measured, "o-", color=SHARP, lw=2, label=f"measured (score {_score(pd.Series(measured, index=params))})")
+    right.plot(params, per_model, "k--", lw=1, label=r"lognormal, per model: $\Phi((\ln c-\mu_N)/\sigma_N)$")
+    right.plot(params, line, ":", color="0.4", lw=1.5, label="lognormal, fitted line + pooled sigma")
+    right.set(ylabel=r"Reconstruction$_c$", ylim=(-0.03, 1.03), title=f"sharp: Reconstruction$_c$, c = {c:.3g}")
+    for ax in (left, right):
+        ax.set(xscale="log", xlabel="parameters N (log scale)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
     return fig
 
 

@@ -136,9 +136,19 @@ def _rows(config: VisionSweep, size: int, seed: int, data: datasets.ImageData) -
     return rows
 
 
-def run_unit(config: VisionSweep, size: int) -> pd.DataFrame:
-    """Every seed of model size ``size``, trained and scored: tidy rows."""
-    data = config.data()
+def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = None) -> pd.DataFrame:
+    """Every seed of model size ``size``, trained and scored: tidy rows.
+
+    ``data`` may pass the experiment's dataset when it is already loaded (it must equal ``config.data()``,
+    whose generation otherwise takes seconds); its input length is checked against the experiment's.
+    """
+    if data is None:
+        data = config.data()
+    elif not isinstance(data, datasets.ImageData):
+        raise ValueError(f"data must be a helpers.vision.datasets.ImageData or None; got {type(data).__name__}")
+    elif data.num_features != (64 if config.experiment == "autoencoder" else 40):
+        raise ValueError(f"data must hold the {config.experiment} experiment's inputs (8x8 digits: 64 features, "
+                         f"MNIST-1D: 40); got {data.num_features} features")
     return pd.DataFrame([r for seed in config.seeds for r in _rows(config, size, seed, data)])
 
 
