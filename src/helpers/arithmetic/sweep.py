@@ -30,7 +30,7 @@ from ..cache import ResultCache, atomic_write, canonical, run_cached, source_has
 from ..validation import check_int, check_real
 from . import evaluate, model, tasks, train
 
-__all__ = ["SweepConfig", "DEFAULT_SWEEPS", "PAPER_SWEEPS", "QUICK_SWEEP", "native_bf16", "machine_precision",
+__all__ = ["SweepConfig", "DEFAULT_SWEEPS", "PAPER_SWEEPS", "QUICK_SWEEP", "native_bf16", "machine_precision", "train_and_collect",
            "code_version", "run_unit", "run_sweep", "main"]
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -160,6 +160,19 @@ def run_unit(config: SweepConfig, size: int, *, progress: bool = False) -> pd.Da
                     steps=config.steps, precision=tcfg.precision, train_flops=result.flops / len(config.seeds),
                     train_seconds=result.wall_time_s),
     )
+
+
+def train_and_collect(config: train.TrainConfig, task: str, held_out: tasks.Split, *,
+                      num_candidates: int = 4, eval_seed: int = 0) -> evaluate.Outputs:
+    """Train ``config`` on ``task`` (no held-out problem is ever drawn) and return its fixed outputs on ``held_out``.
+
+    A module-level function, so chapters can train several live models side by side in worker processes
+    (``helpers.parallel.map_in_workers``).
+    """
+    arithmetic_task = tasks.get_task(task)
+    result = train.train(config, lambda bs, g: arithmetic_task.sample_train(bs, g, exclude=held_out), progress=False)
+    return evaluate.collect_outputs(result.model, arithmetic_task, held_out, num_candidates=num_candidates,
+                                    seed=eval_seed)
 
 
 def _worker_unit(config: SweepConfig, size: int) -> tuple[pd.DataFrame, float]:

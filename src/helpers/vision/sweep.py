@@ -31,7 +31,7 @@ from ..cache import ResultCache, atomic_write, canonical, run_cached, source_has
 from ..validation import check_int
 from . import datasets, metrics, models, train
 
-__all__ = ["EXPERIMENTS", "TASKS", "C_GRID", "VisionSweep", "DEFAULT_SWEEPS", "QUICK_SWEEPS", "code_version",
+__all__ = ["EXPERIMENTS", "TASKS", "C_GRID", "VisionSweep", "DEFAULT_SWEEPS", "QUICK_SWEEPS", "code_version", "autoencoder_errors",
            "run_unit", "run_sweep", "save_results", "load_results", "main"]
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -150,6 +150,13 @@ def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = N
         raise ValueError(f"data must hold the {config.experiment} experiment's inputs (8x8 digits: 64 features, "
                          f"MNIST-1D: 40); got {data.num_features} features")
     return pd.DataFrame([r for seed in config.seeds for r in _rows(config, size, seed, data)])
+
+
+def autoencoder_errors(cfg: models.AEConfig, data: datasets.ImageData, train_config: train.TrainConfig,
+                       seed: int) -> np.ndarray:
+    """Train one autoencoder on ``data`` and return the squared error of each test image (picklable work)."""
+    model = train.train_autoencoder(cfg, data, train_config, seed=seed)
+    return train.reconstruction_errors(model, data.x_test)
 
 
 def _worker_unit(config: VisionSweep, size: int) -> tuple[pd.DataFrame, float]:

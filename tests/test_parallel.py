@@ -1,0 +1,65 @@
+"""helpers.parallel: results in input order, the same numbers as in-process, reused workers, clear errors."""
+
+import os
+from functools import partial
+
+import pytest
+import torch
+
+from helpers import parallel
+
+
+def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def _threads(_: object) -> int:
+    return torch.get_num_threads()
+
+
+def _seeded_sum(seed: int, n: int) -> float:
+    return float(torch.randn(n, generator=torch.Generator().manual_seed(seed)).sum())
+
+
+def test_results_keep_the_input_order_and_run_in_worker_processes() -> None:
+    out = parallel.map_in_workers(_pid_and_square, [5, 1, 4, 2, 3], workers=2)
+    assert [sq for _, sq in out] == [25, 1, 16, 4, 9]
+    pids = {pid for pid, _ in out}
+    assert os.getpid() not in pids and 1 <= len(pids) <= 2
+
+
+def test_workers_are_reused_and_run_one_thread_each() -> None:
+    first = {pid for pid, _ in parallel.map_in_workers(_pid_and_square, range(6), workers=2)}
+    second = {pid for pid, _ in parallel.map_in_workers(_pid_and_square, range(6), workers=2)}
+    assert len(first | second) <= 2, "the second call reuses the first call's two processes"
+    assert parallel.map_in_workers(_threads, range(4), workers=2, threads=1) == [1, 1, 1, 1]
+    parallel.shutdown()
+    third = {pid for pid, _ in parallel.map_in_workers(_pid_and_square, range(4), workers=2)}
+    assert not third & first, "after shutdown new processes are started"
+    parallel.shutdown()
+
+
+def test_workers_give_the_same_numbers_as_this_process() -> None:
+    work = partial(_seeded_sum, n=1000)
+    assert parallel.map_in_workers(work, [0, 1, 2], workers=2) == parallel.map_in_workers(work, [0, 1, 2], workers=1)
+    parallel.shutdown()
+
+
+def test_one_worker_or_one_item_runs_here() -> None:
+    assert parallel.map_in_workers(_pid_and_square, [3], workers=2) == [(os.getpid(), 9)]
+    assert parallel.map_in_workers(_pid_and_square, [2, 3], workers=1) == [(os.getpid(), 4), (os.getpid(), 9)]
+    assert parallel.map_in_workers(_pid_and_square, [], workers=2) == []
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(workers=0), r"workers must be .*\[1"),
+    (dict(threads=0), r"threads must be .*\[1"),
+])
+def test_bad_arguments_are_named(kwargs, match) -> None:
+    with pytest.raises(ValueError, match=match):
+        parallel.map_in_workers(_pid_and_square, [1, 2], **kwargs)
+
+
+def test_fn_must_be_callable() -> None:
+    with pytest.raises(ValueError, match="fn must be callable"):
+        parallel.map_in_workers(3, [1, 2])
