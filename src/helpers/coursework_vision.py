@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+from scipy.stats import spearmanr
 
 from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _reals, _verdict, check_name
 from .emergence import DEFAULT_THRESHOLD, emergence_score
@@ -45,6 +46,18 @@ def check_vision_half(a_half: float, slope: float) -> CheckPassed:
     return _verdict("ex-vision-half", problems, "a and the slope within 0.1 %")
 
 
+def _threshold_inputs(c: float, params: Sequence[float],
+                      errors_by_model: Sequence) -> tuple[float, np.ndarray, list[np.ndarray]]:
+    """Validated (c, params, per-model error arrays) of the Reconstruction_c exercises."""
+    c_got = _real("c", c)
+    if c_got <= 0:
+        raise ValueError(f"c must be a positive threshold on the squared error; got {c!r}")
+    params = np.asarray(params, dtype=float)
+    if params.ndim != 1 or params.size < 3 or len(errors_by_model) != params.size:
+        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
+    return c_got, params, [np.asarray(e, dtype=float) for e in errors_by_model]
+
+
 def _curve(params: np.ndarray, errors: Sequence[np.ndarray], c: float) -> np.ndarray:
     return np.array([float(np.mean(np.asarray(e) < c)) for e in errors])
 
@@ -52,13 +65,7 @@ def _curve(params: np.ndarray, errors: Sequence[np.ndarray], c: float) -> np.nda
 def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_model: Sequence) -> CheckPassed:
     """ex-vision-make-emergent: a threshold c whose Reconstruction_c curve (over the given models' per-image
     squared errors) rises by at least 0.5 and scores at least 3 times the emergence score of the MSE's fall."""
-    c_got = _real("c", c)
-    if c_got <= 0:
-        raise ValueError(f"c must be a positive threshold on the squared error; got {c!r}")
-    params = np.asarray(params, dtype=float)
-    if params.ndim != 1 or params.size < 3 or len(errors_by_model) != params.size:
-        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
-    errors = [np.asarray(e, dtype=float) for e in errors_by_model]
+    c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     mse_score = emergence_score(params, [-e.mean() for e in errors])
     curve = _curve(params, errors, c_got)
     rise = float(curve.max() - curve.min())
@@ -77,10 +84,9 @@ def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_mode
 
 def _rank_corr(x: np.ndarray, y: np.ndarray) -> float:
     """Spearman rank correlation of two curves (0 when either is constant)."""
-    rx, ry = np.argsort(np.argsort(x)).astype(float), np.argsort(np.argsort(y)).astype(float)
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
-    return float(np.corrcoef(rx, ry)[0, 1])
+    return float(spearmanr(x, y).statistic)
 
 
 def relative_score(params: np.ndarray, curve: np.ndarray, improving_sign: float = 1.0) -> float:
@@ -105,16 +111,10 @@ def check_vision_remove_emergence(values: Sequence[float], relative: float, para
     """ex-vision-remove-emergence: a graded metric of the same per-image errors (one value per model, smallest
     model first) whose relative score R (oriented, over n - 1) is below the chapter 6 threshold, while
     Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve."""
-    c_got = _real("c", c)
-    if c_got <= 0:
-        raise ValueError(f"c must be a positive threshold on the squared error; got {c!r}")
-    params = np.asarray(params, dtype=float)
-    if params.ndim != 1 or params.size < 3 or len(errors_by_model) != params.size:
-        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
+    c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     order = np.argsort(params)
     if (order != np.arange(params.size)).any():
         raise ValueError("params must be sorted from the smallest model to the largest")
-    errors = [np.asarray(e, dtype=float) for e in errors_by_model]
     got = _reals("values", values, params.size)
     r_got = _real("relative", relative)
     threshold = DEFAULT_THRESHOLD
