@@ -79,11 +79,15 @@ class PowerLaw:
     irreducible: float = 0.0  # the floor y approaches as N grows, >= 0
     log_c: float = math.nan  # ln c, kept exactly when c itself overflows (alpha near 0); NaN: use ln(c)
 
+    @property
+    def ln_c(self) -> float:
+        """ln c, exact even where c itself overflowed to inf."""
+        return self.log_c if math.isfinite(self.log_c) else math.log(self.c)
+
     def __call__(self, N: Any) -> np.ndarray:
         """The law at parameter counts N."""
         N = check_positive_array("N", N)
-        log_c = self.log_c if math.isfinite(self.log_c) else math.log(self.c)
-        return self.irreducible + np.exp(self.alpha * (np.log(N) - log_c))
+        return self.irreducible + np.exp(self.alpha * (np.log(N) - self.ln_c))
 
 
 def _xy(N: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -312,6 +316,13 @@ def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFr
 ANY_LENGTH_METHODS: tuple[str, ...] = ("toy", "conditional")
 
 
+def _pooled_cross_entropy(arr: SweepArrays, seed_idx: np.ndarray, js: np.ndarray) -> np.ndarray:
+    """Per-token CE of each size (S,), seed-resampled by ``seed_idx`` and pooled over every answer token of lengths js."""
+    ce = arr.cross_entropy[np.arange(len(arr.params))[:, None], seed_idx][..., js].mean(axis=1)  # (S, J')
+    w = arr.n_items[js] * arr.target_lens[js]  # answer tokens behind each length's mean CE
+    return (ce * w).sum(axis=1) / w.sum()
+
+
 def _any_length_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str, lengths: np.ndarray,
                     fit_j: np.ndarray) -> np.ndarray:
     """EM forecast (S, len(lengths)) from one pooled per-token fit on the k smallest sizes and the lengths fit_j."""
@@ -319,9 +330,7 @@ def _any_length_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str,
     N, fit_N = arr.params.astype(float), arr.params[:k].astype(float)
     L_fit = arr.target_lens[fit_j].astype(float)
     if method == "toy":
-        ce = arr.cross_entropy[sizes, seed_idx][..., fit_j].mean(axis=1)  # (S, J')
-        w = arr.n_items[fit_j] * L_fit  # answer tokens behind each length's mean CE
-        law = fit_power_law(fit_N, (ce * w).sum(axis=1)[:k] / w.sum())
+        law = fit_power_law(fit_N, _pooled_cross_entropy(arr, seed_idx, fit_j)[:k])
         return np.exp(-np.outer(law(N), lengths))
     first = arr.first[sizes, seed_idx][:, :, fit_j, :].mean(axis=1)  # (S, J', Lmax + 1)
     trials = arr.n_items[fit_j] * seed_idx.shape[1]
@@ -409,13 +418,12 @@ def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, 
         js = np.arange(len(lens))
     else:
         js = np.array([lens.index(check_choice("target_len", target_len, lens))])
-    w = arr.n_items[js] * arr.target_lens[js]
     S, R = len(arr.params), len(arr.seeds)
     sizes = np.arange(S)[:, None]
 
     def fit(seed_idx: np.ndarray) -> PowerLaw:
         if quantity == "cross_entropy":
-            y = (arr.cross_entropy[sizes, seed_idx][..., js].mean(axis=1) * w).sum(axis=1) / w.sum()
+            y = _pooled_cross_entropy(arr, seed_idx, js)
         else:
             y = -np.log(np.clip(arr.answer_prob[sizes, seed_idx][..., js[0]].mean(axis=1), 1e-300, 1 - 1e-12))
         return fit_power_law(arr.params[:k].astype(float), y[:k])
@@ -424,7 +432,7 @@ def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, 
     rng = np.random.default_rng(seed)
     boots = [fit(rng.integers(0, R, size=(S, R))) for _ in range(n_boot)]
     alphas = np.array([b.alpha for b in boots])
-    log_c = np.array([b.log_c if math.isfinite(b.log_c) else math.log(b.c) for b in boots])
+    log_c = np.array([b.ln_c for b in boots])
     tail = (1 - confidence) / 2
     return PowerLawInterval(law=law, alpha_lo=float(np.quantile(alphas, tail)),
                             alpha_hi=float(np.quantile(alphas, 1 - tail)),
