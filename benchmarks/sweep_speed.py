@@ -9,7 +9,9 @@ Prints, asserts nothing (a benchmark reports; wall-clock times are never test fa
     ``--strategy threads``); achieved FLOP/s
     by 6 * params * tokens per size and overall, as a fraction of the measured peak;
 (c) the speed-up over a naive loop: one model at a time (ensemble of 1), fp32, one process with
-    torch's default threads, on the same sizes and seeds, both timed with ``--ratio-steps`` steps.
+    torch's default threads, on the same sizes and seeds, both timed with ``--ratio-steps`` steps;
+    and the ceiling on any speed-up: the naive loop's FLOPs at the best measured 2-thread peak (a CPU
+    without bf16 units has only its fp32 peak, so a naive loop at 40 % of it leaves at most 2.5x).
 
     .venv/bin/python benchmarks/sweep_speed.py            # about 8-10 min on the 2-core machine
     .venv/bin/python benchmarks/sweep_speed.py --quick    # under a minute: fewer steps and reps
@@ -254,6 +256,12 @@ def main() -> None:
         fast_done, fast_wall = run_jobs(fast_jobs(models, ratio_steps, 1 if args.strategy == "workers" else 2), args.strategy, args.task)
     naive_done, naive_wall = run_jobs(naive_jobs(models, ratio_steps, args.naive_threads), "inline", args.task)
     print(f"  fast {fast_wall:.1f} s, naive {naive_wall:.1f} s: {naive_wall / fast_wall:.2f}x")
+    # No schedule can beat doing the same FLOPs at the best measured 2-thread matmul rate of this machine.
+    best_name, best_peak = max(((name, peaks[(name, 2)]) for name in ("fp32", "bf16")), key=lambda kv: kv[1])
+    floor_s = sum(d.flops for d in naive_done) / (best_peak * 1e9)
+    print(f"  ceiling: the same work at the best measured 2-thread peak ({best_name}, {best_peak:.0f} GFLOP/s) takes "
+          f"{floor_s:.1f} s, so no schedule on this machine can be more than {naive_wall / floor_s:.2f}x faster "
+          f"than this naive loop (it already runs at {100 * floor_s / naive_wall:.0f}% of that peak)")
     per_size_naive: dict[int, float] = {}
     for d in naive_done:
         per_size_naive[d.job.size] = per_size_naive.get(d.job.size, 0.0) + d.wall_s

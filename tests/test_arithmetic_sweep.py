@@ -94,3 +94,34 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_bf16_units(monkeypatch) -
     assert sweep.machine_precision(wide) == "bf16"
     assert sweep.SweepConfig().unit(9).precision == "bf16"
     assert sweep.machine_precision(sweep.SweepConfig().family()[0]) == "fp32", "tiny widths stay fp32"
+
+
+def test_resolution_results_are_saved_under_their_own_name(table_and_cache, tmp_path) -> None:
+    table, _ = table_and_cache
+    path = sweep.save_results(TINY, table, tmp_path, resolution=True)
+    assert path.name == "arithmetic_mul_kx1_resolution.csv"
+    assert not (tmp_path / "arithmetic_mul_kx1.csv").exists(), "a resolution sweep never overwrites the main table"
+    loaded, config = sweep.load_results("mul_kx1_resolution", tmp_path)
+    assert config == TINY
+    assert "--resolution" in path.with_suffix(".json").read_text()
+    with pytest.raises(FileNotFoundError, match="make sweep-resolution"):
+        sweep.load_results("add_4x4_resolution", tmp_path)
+
+
+def test_resolution_sweeps_hold_out_far_more_problems_than_the_paper_sweeps() -> None:
+    paper = {s.task: s for s in sweep.PAPER_SWEEPS}
+    for config in sweep.RESOLUTION_SWEEPS:
+        main = paper[config.task]
+        assert config.num_test >= 25 * main.num_test, "the point is many more held-out problems"
+        assert config.steps == main.steps and config.seeds == main.seeds, "trained like the paper sweep"
+        assert config.sizes, "only the small sizes are rerun"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--quick", "--resolution"], "pick one"),
+    (["--resolution", "--task", "mul_kx1"], "no resolution sweep"),
+])
+def test_command_line_refuses_contradictory_requests(argv, message, capsys) -> None:
+    with pytest.raises(SystemExit):
+        sweep.main(argv)
+    assert message in capsys.readouterr().err

@@ -206,6 +206,42 @@ def test_resolution_bad_input_names_the_argument(args, name) -> None:
         pa.plot_resolution(np.zeros((1, 5)), [1], 5, chance=2.0)
 
 
+# --- plot_resolution_counts --------------------------------------------------------------------
+
+
+def test_resolution_counts_plot_each_model_at_each_n() -> None:
+    counts = pd.DataFrame({"params": [100, 100, 1000, 1000], "seed": [0, 0, 0, 0],
+                           "n": [4000, 100_000, 4000, 100_000], "k": [0, 30, 80, 2000]})
+    fig = pa.plot_resolution_counts(counts, chance={"random digits": 1e-5, "constant guess": 2e-4})
+    ax = fig.axes[0]
+    assert ax.get_yscale() == "log" and ax.get_xscale() == "log" and ax.get_title()
+    points = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+    ys = sorted(y for ln in points for y in ln.get_ydata())
+    np.testing.assert_allclose(ys, sorted([30 / 100_000, 80 / 4000, 2000 / 100_000]))
+    triangles = [ln for ln in ax.get_lines() if ln.get_marker() == "v"]
+    assert len(triangles) == 1 and len(triangles[0].get_xdata()) == 1, "one model scored 0 of 4,000"
+    x0 = triangles[0].get_xdata()[0]
+    assert 90 < x0 < 100, "the smaller n sits just left of its model's N"
+    bar = [s for c in ax.collections for s in c.get_segments() if np.isclose(s[0, 0], x0)]
+    np.testing.assert_allclose(max(s[:, 1].max() for s in bar), res.binomial_ci(0, 4000)[1])
+    levels = sorted(ln.get_ydata()[0] for ln in ax.get_lines() if ln.get_linestyle() in ("--", "-."))
+    np.testing.assert_allclose(levels, [1e-5, 2e-4])
+
+
+@pytest.mark.parametrize("counts, name", [
+    (pd.DataFrame({"params": [1], "seed": [0], "n": [10]}), "k"),
+    (pd.DataFrame({"params": [1], "seed": [0], "n": [10], "k": [11]}), "k <= n"),
+    (pd.DataFrame({"params": [0], "seed": [0], "n": [10], "k": [1]}), "params"),
+    (pd.DataFrame(columns=["params", "seed", "n", "k"]), "at least one row"),
+    ([1, 2], "DataFrame"),
+])
+def test_resolution_counts_bad_input_names_the_argument(counts, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        pa.plot_resolution_counts(counts)
+    with pytest.raises(ValueError, match="chance"):
+        pa.plot_resolution_counts(pd.DataFrame({"params": [1], "seed": [0], "n": [10], "k": [1]}), chance={"x": 2.0})
+
+
 # --- plot_independence -------------------------------------------------------------------------
 
 

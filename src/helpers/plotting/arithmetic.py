@@ -31,6 +31,7 @@ __all__ = [
     "plot_metrics_grid",
     "plot_target_length",
     "plot_resolution",
+    "plot_resolution_counts",
     "plot_independence",
     "task_length_options",
 ]
@@ -233,6 +234,65 @@ def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
     ax.set_ylim(floor * 0.6, 1.5)
     ax.set(xlabel="parameters N (log scale)", ylabel="exact match k/n (log scale)",
            title=f"Exact match on the first n = {n:,} held-out items")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_resolution_counts(counts: pd.DataFrame, *, chance: dict[str, float] | None = None,
+                           confidence: float = 0.95) -> Figure:
+    """Exact match k/n of each model at each test-set size n, with exact (Clopper-Pearson) intervals, log y.
+
+    ``counts`` has one row per model and test-set size, columns ``params`` (N), ``seed``, ``n`` and
+    ``k`` (items exactly right). Markers of one N are spread a little sideways by n and seed, so the
+    intervals of the same model on 4,000 and on 100,000 items sit next to each other. A 0 of n is an
+    open triangle at the bottom with a bar up to its upper bound. ``chance`` maps a label to a rate,
+    each drawn as a horizontal line.
+    """
+    if not isinstance(counts, pd.DataFrame):
+        raise ValueError(f"counts must be a pandas DataFrame; got {type(counts).__name__}")
+    missing = [c for c in ("params", "seed", "n", "k") if c not in counts.columns]
+    if missing:
+        raise ValueError(f"counts is missing columns {missing}; it needs params, seed, n and k")
+    if counts.empty:
+        raise ValueError("counts must hold at least one row")
+    n_all, k_all = counts["n"].to_numpy(), counts["k"].to_numpy()
+    if not ((n_all >= 1) & (k_all >= 0) & (k_all <= n_all)).all():
+        raise ValueError("counts must have n >= 1 and 0 <= k <= n in every row")
+    if not (counts["params"] > 0).all():
+        raise ValueError("counts['params'] must be positive parameter counts")
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    floor = 1e-6
+    sizes_n = sorted(counts["n"].unique())
+    seeds = sorted(counts["seed"].unique())
+    palette = ("#4c72b0", "#dd8452", "#55a868", "#8172b3")
+    colors = [palette[i % len(palette)] for i in range(len(sizes_n))]
+    fig, ax = new_figure(width=6.4, height=4.2)
+    for i, n in enumerate(sizes_n):
+        rows = counts[counts["n"] == n]
+        ci = np.array([res.binomial_ci(int(r.k), int(r.n), confidence) for r in rows.itertuples()])
+        shift = np.array([1.06 ** (2 * i - len(sizes_n) + 1 + 0.4 * (seeds.index(s) - (len(seeds) - 1) / 2))
+                          for s in rows["seed"]])
+        x = rows["params"].to_numpy(float) * shift
+        score = rows["k"].to_numpy() / rows["n"].to_numpy()
+        nz = rows["k"].to_numpy() > 0
+        label = f"n = {int(n):,}"
+        if nz.any():
+            ax.errorbar(x[nz], score[nz], yerr=[score[nz] - ci[nz, 0], ci[nz, 1] - score[nz]], fmt="o",
+                        color=colors[i], capsize=2, ms=4, label=f"{label}, {confidence:.0%} CI")
+        if (~nz).any():
+            ax.vlines(x[~nz], floor, ci[~nz, 1], color=colors[i], lw=1.5, alpha=0.6)
+            ax.plot(x[~nz], np.full((~nz).sum(), floor), "v", color=colors[i], mfc="none", ms=7,
+                    label=f"{label}: 0 right, bar = upper bound")
+    styles = ["--", "-.", ":"]
+    for j, (name, rate) in enumerate((chance or {}).items()):
+        rate = check_real(f"chance[{name!r}]", rate, low=0, high=1, low_open=True)
+        ax.axhline(rate, color="k", ls=styles[j % len(styles)], lw=1, label=f"{name} = {rate:.1e}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(floor * 0.6, 1.5)
+    ax.set(xlabel="parameters N (log scale; seeds side by side)", ylabel="exact match k/n (log scale)",
+           title="The same model sizes scored on more held-out items")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return fig
