@@ -124,7 +124,8 @@ class SweepConfig:
 # 1-digit task: it shows all three predictions, target length included, and its 10 sizes x 3 seeds fit
 # the 10-minute budget on a CPU with bf16 units (386 s; 719 s on an AVX2-only AMD EPYC, see README).
 # The paper's two tasks need far more steps to reach the top of their curves (COMPUTE.md: a 2.3e5
-# model needed ~2,400 steps on 2-digit multiplication), so they are run on request: `python -m helpers.arithmetic.sweep --task mul_2x2`.
+# model needed ~2,400 steps on 2-digit multiplication), so they are run on request:
+# `python -m helpers.arithmetic.sweep --task mul_2x2`.
 DEFAULT_SWEEPS: tuple[SweepConfig, ...] = (SweepConfig(task="mul_kx1"),)
 PAPER_SWEEPS: tuple[SweepConfig, ...] = (
     SweepConfig(task="mul_2x2", steps=2400, num_test=4000),
