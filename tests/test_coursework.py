@@ -130,8 +130,19 @@ def arith_step_share():
     return tuple(cwa.step_shares(sweep.load_results("mul_kx1")[0]).values())
 
 
+def arith_guesser():
+    """Smallest n (multiple of 1,000) at which round(3e-4 n) right has a Clopper-Pearson lower end above each level."""
+    def first(level):
+        for n in range(1000, 10**6, 1000):
+            k = round(3e-4 * n)
+            if k > 0 and stats.beta.ppf(0.025, k, n - k + 1) > level:
+                return n
+    return first(1 / 9000), first(1e-5)
+
+
 RIGHT = {
     "ex-arith-geometric": arith_geometric,
+    "ex-arith-guesser": arith_guesser,
     "ex-arith-chance": arith_chance,
     "ex-arith-step-share": arith_step_share,
     "ex-ch1-half": ch1_half,
@@ -268,6 +279,18 @@ def test_ch1_read_table_rejections() -> None:
     assert "wrong sign" in assert_rejects("ex-ch1-read-table", -orders)
     assert "parameter counts" in assert_rejects("ex-ch1-read-table", math.log10(13e9 / 40e6))
     assert "too" in assert_rejects("ex-ch1-read-table", orders + 0.5)
+
+
+def test_arith_guesser_rejections() -> None:
+    n_constant, n_digits = arith_guesser()
+    assert "other chance level" in assert_rejects("ex-arith-guesser", n_digits, n_constant)
+    assert "multiples of 1,000" in assert_rejects("ex-arith-guesser", n_constant + 500, n_digits)
+    assert "smallest" in assert_rejects("ex-arith-guesser", 2 * n_constant, n_digits)
+    assert "does not yet clear" in assert_rejects("ex-arith-guesser", n_constant, n_digits - 1000)
+    # the normal interval: p - 1.96 sqrt(p (1 - p) / n), searched on the same grid
+    wald = next(n for n in range(1000, 10**6, 1000)
+                if (k := round(3e-4 * n)) and k / n - 1.96 * math.sqrt(k / n * (1 - k / n) / n) > 1 / 9000)
+    assert wald != n_constant and "Wald" in assert_rejects("ex-arith-guesser", wald, n_digits)
 
 
 def test_toy_kaplan_rejections() -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from . import resolution as res
 from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _verdict, check_name
@@ -25,7 +26,9 @@ __all__ = [
     "check_arith_geometric",
     "check_arith_chance",
     "check_arith_step_share",
+    "check_arith_guesser",
     "geometric_ratio",
+    "items_to_beat",
     "step_shares",
 ]
 
@@ -138,6 +141,70 @@ def check_arith_step_share(em_share: float, token_share: float, table: pd.DataFr
     return _verdict("ex-arith-step-share", problems, "both shares within 0.01")
 
 
+GUESSER_Q = 3e-4  # ex-arith-guesser: true exact match of the best run of the smallest add_4x4 model (30 of 1e5)
+CONSTANT_GUESS = 1 / 9000  # share of all 4-digit sums that equal 10,999, the most common sum
+RANDOM_DIGITS = 1e-5  # five random digits
+
+
+def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**7, confidence: float = 0.95,
+                  interval: str = "exact") -> int:
+    """Smallest n (a multiple of ``step``) at which k = round(q n) right puts the interval's lower end above ``level``.
+
+    ``interval`` is 'exact' (Clopper-Pearson, ``resolution.binomial_ci``) or 'wald' (p - z sqrt(p(1-p)/n)).
+    """
+    q = _real("q", q)
+    level = _real("level", level)
+    if not 0 < q < 1:
+        raise ValueError(f"q must be a rate in (0, 1); got {q}")
+    if not 0 <= level < q:
+        raise ValueError(f"level must be in [0, q) = [0, {q}): no n can show a rate above a level it does not exceed; "
+                         f"got {level}")
+    step = check_int("step", step, low=1)
+    max_n = check_int("max_n", max_n, low=step)
+    if interval not in ("exact", "wald"):
+        raise ValueError(f"interval must be 'exact' or 'wald'; got {interval!r}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    for n in range(step, max_n + 1, step):
+        k = round(q * n)
+        if interval == "exact":
+            lower = res.binomial_ci(k, n, confidence)[0]
+        else:
+            rate = k / n
+            lower = rate - z * math.sqrt(rate * (1 - rate) / n)
+        if lower > level:
+            return n
+    raise ValueError(f"max_n={max_n}: no n up to it shows q={q} above level={level}; raise max_n")
+
+
+def check_arith_guesser(n_constant: int, n_digits: int) -> CheckPassed:
+    """ex-arith-guesser: smallest n (multiple of 1,000) placing q = 3e-4 above the constant guess, and above random digits."""
+    got_c, got_d = _real("n_constant", n_constant), _real("n_digits", n_digits)
+    problems = []
+    for name, got, level, other in (("n_constant", got_c, CONSTANT_GUESS, RANDOM_DIGITS),
+                                    ("n_digits", got_d, RANDOM_DIGITS, CONSTANT_GUESS)):
+        if got <= 0 or got % 1000:
+            problems.append(f"{name}: n is searched on multiples of 1,000 (1,000, 2,000, ...)")
+            continue
+        want = items_to_beat(GUESSER_Q, level)
+        if got == want:
+            problems.append(None)
+            continue
+        slips: dict[int, list[str]] = {}
+        for value, message in ((items_to_beat(GUESSER_Q, other), "the n for the other chance level"),
+                               (items_to_beat(GUESSER_Q, level, interval="wald"), "the n of the normal (Wald) interval"),
+                               (items_to_beat(GUESSER_Q, level, confidence=0.99), "the n of a 99 % interval")):
+            slips.setdefault(value, []).append(message)
+        if got in slips and got != want:
+            problems.append(f"{name}: that is {' or '.join(slips[got])}; use the exact 95 % interval (res.binomial_ci) "
+                            f"and this level")
+        else:  # the grid is coarse: a factor hint would give the answer away, so say only the direction
+            problems.append(f"{name}: too {'large' if got > want else 'small'}; is it the *smallest* n on the grid "
+                            f"whose lower end clears the level?" if got > want else
+                            f"{name}: too small: at that n the lower end of the interval does not yet clear the level")
+    return _verdict("ex-arith-guesser", problems, "both n exact")
+
+
 CHECKS: dict[str, Callable[..., CheckPassed]] = {
-    label: globals()[check_name(label)] for label in ("ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share")
+    label: globals()[check_name(label)]
+    for label in ("ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser")
 }
