@@ -338,5 +338,5 @@ def test_check_step_share() -> None:
 def test_checks_are_registered_by_label() -> None:
     from helpers.coursework import check_name
 
-    assert set(cwa.CHECKS) == {"ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share"}
+    assert set(cwa.CHECKS) == {"ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser"}
     assert all(fn.__name__ == check_name(label) for label, fn in cwa.CHECKS.items())
