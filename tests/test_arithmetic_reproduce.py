@@ -42,16 +42,19 @@ def test_rerunning_one_unit_reproduces_the_committed_numbers(committed) -> None:
     assert (merged["params_rerun"] == merged["params_saved"]).all()
 
 
-@pytest.mark.parametrize("task", ["mul_kx1", "mul_2x2", "add_4x4", "add_4x4_resolution"])
-def test_committed_results_were_made_by_the_current_code(task) -> None:
+@pytest.mark.parametrize("path", sorted(sweep.RESULTS.glob("arithmetic_*.json"))
+                         + sorted(sweep.RESOLUTION_RESULTS.glob("arithmetic_*.json")), ids=lambda p: p.parent.name + "/" + p.stem)
+def test_committed_results_were_made_by_the_current_code(path) -> None:
     """A change to the code that computes the numbers must come with regenerated results (never silently stale)."""
-    meta = json.loads((sweep.RESULTS / f"arithmetic_{task}.json").read_text())
-    assert meta["code_version"] == sweep.code_version(), f"results/arithmetic_{task}.csv is stale: rerun its sweep"
+    meta = json.loads(path.read_text())
+    task = path.stem.removeprefix("arithmetic_")
+    assert meta["code_version"] == sweep.code_version(), f"{path.with_suffix('.csv')} is stale: rerun its sweep ({task})"
 
 
 def test_committed_resolution_sweep_scores_every_held_out_problem() -> None:
-    """results/arithmetic_add_4x4_resolution.csv is what `make sweep-resolution` makes: 1e5 sums per model."""
-    table, config = sweep.load_results("add_4x4_resolution")
+    """results/resolution/arithmetic_add_4x4.csv is what `make sweep-resolution` makes: 1e5 sums per model."""
+    assert len(sorted(sweep.RESULTS.glob("arithmetic_*.json"))) == 3, "the three full sweeps"
+    table, config = sweep.load_results("add_4x4", sweep.RESOLUTION_RESULTS)
     assert config == sweep.RESOLUTION_SWEEPS[0]
     assert set(table["size"]) == set(config.sizes) and set(table["seed"]) == set(config.seeds)
     exact = table[table["metric"] == "exact_match"]

@@ -96,16 +96,18 @@ def test_auto_precision_is_bf16_only_where_the_cpu_has_bf16_units(monkeypatch) -
     assert sweep.machine_precision(sweep.SweepConfig().family()[0]) == "fp32", "tiny widths stay fp32"
 
 
-def test_resolution_results_are_saved_under_their_own_name(table_and_cache, tmp_path) -> None:
+def test_resolution_results_live_in_their_own_folder(table_and_cache, tmp_path) -> None:
     table, _ = table_and_cache
-    path = sweep.save_results(TINY, table, tmp_path, resolution=True)
-    assert path.name == "arithmetic_mul_kx1_resolution.csv"
-    assert not (tmp_path / "arithmetic_mul_kx1.csv").exists(), "a resolution sweep never overwrites the main table"
-    loaded, config = sweep.load_results("mul_kx1_resolution", tmp_path)
+    folder = tmp_path / sweep.RESOLUTION_RESULTS.name
+    path = sweep.save_results(TINY, table, folder, resolution=True)
+    assert path.parent == folder and not list(tmp_path.glob("*.csv")), "results/*.csv stays full size families"
+    loaded, config = sweep.load_results("mul_kx1", folder)
     assert config == TINY
     assert "--resolution" in path.with_suffix(".json").read_text()
     with pytest.raises(FileNotFoundError, match="make sweep-resolution"):
-        sweep.load_results("add_4x4_resolution", tmp_path)
+        sweep.load_results("add_4x4", folder)
+    with pytest.raises(FileNotFoundError, match="make sweep`"):
+        sweep.load_results("add_4x4", tmp_path)
 
 
 def test_resolution_sweeps_hold_out_far_more_problems_than_the_paper_sweeps() -> None:

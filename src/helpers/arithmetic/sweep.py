@@ -30,11 +30,14 @@ from ..cache import ResultCache, atomic_write, canonical, run_cached, source_has
 from ..validation import check_int, check_real
 from . import evaluate, model, tasks, train
 
-__all__ = ["SweepConfig", "DEFAULT_SWEEPS", "PAPER_SWEEPS", "RESOLUTION_SWEEPS", "QUICK_SWEEP", "results_name", "native_bf16", "machine_precision", "train_and_collect",
+__all__ = ["SweepConfig", "DEFAULT_SWEEPS", "PAPER_SWEEPS", "RESOLUTION_SWEEPS", "QUICK_SWEEP", "RESOLUTION_RESULTS",
+           "native_bf16", "machine_precision", "train_and_collect",
            "code_version", "run_unit", "run_sweep", "main"]
 
 ROOT = Path(__file__).resolve().parents[3]
 RESULTS = ROOT / "results"
+RESOLUTION_RESULTS = RESULTS / "resolution"  # the RESOLUTION_SWEEPS tables: a folder of their own, so that
+# every results/*.csv stays one full size family (chapter 6 audits them all)
 
 
 def native_bf16() -> bool:
@@ -133,9 +136,9 @@ PAPER_SWEEPS: tuple[SweepConfig, ...] = (
 )
 # Prediction (b) at the paper's resolution. The paper sweeps score 4,000 held-out problems; for 4-digit
 # addition that cannot tell the smallest models from chance, so their sizes are trained again with
-# 100,000 sums held out (and never trained on) and scored on all of them. Only the small sizes: the
-# larger ones are far above chance on 4,000 items already. For 2-digit multiplication 4,000 is already
-# 99% of the 4,050 pairs that can be held out (half of all 8,100; the rest must stay for training).
+# 100,000 sums held out (and never trained on) and scored on all of them; saved in RESOLUTION_RESULTS.
+# Only the small sizes: the larger ones are far above chance on 4,000 items already. For 2-digit
+# multiplication 4,000 is already 99% of the 4,050 pairs that can be held out (half of all 8,100; the rest must stay for training).
 RESOLUTION_SWEEPS: tuple[SweepConfig, ...] = (
     SweepConfig(task="add_4x4", sizes=(0, 1, 2), steps=2400, num_test=100_000),
 )
@@ -205,17 +208,16 @@ def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / "
     return table.sort_values(["size", "seed", "target_len", "metric"], ignore_index=True)
 
 
-def results_name(config: SweepConfig, *, resolution: bool = False) -> str:
-    """The name a sweep's table is saved under: its task, plus ``_resolution`` for a RESOLUTION_SWEEPS one."""
-    return f"{config.task}_resolution" if resolution else config.task
-
-
 def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.PathLike = RESULTS, *,
                  resolution: bool = False) -> Path:
-    """Write ``<out>/arithmetic_<name>.csv`` (see ``results_name``) and, beside it, the config and code version."""
+    """Write ``<out>/arithmetic_<task>.csv`` and, beside it, the configuration, code version and command.
+
+    ``resolution`` marks a RESOLUTION_SWEEPS table (the command then says ``--resolution``); pass
+    ``RESOLUTION_RESULTS`` as ``out_dir`` for those, never ``RESULTS``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / f"arithmetic_{results_name(config, resolution=resolution)}.csv"
+    csv_path = out / f"arithmetic_{config.task}.csv"
     atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g").encode())
     flag = " --resolution" if resolution else ""
     meta = {"config": canonical(config), "code_version": code_version(),
@@ -225,10 +227,10 @@ def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.Pat
 
 
 def load_results(task: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, SweepConfig]:
-    """The committed table named ``task`` (e.g. 'mul_kx1' or 'add_4x4_resolution') and the config that made it."""
+    """The committed table of ``task`` and the config that made it (``out_dir=RESOLUTION_RESULTS``: the resolution sweep's)."""
     csv_path = Path(out_dir) / f"arithmetic_{task}.csv"
     if not csv_path.exists():
-        how = "make sweep-resolution" if task.endswith("_resolution") else "make sweep"
+        how = "make sweep-resolution" if Path(out_dir).name == RESOLUTION_RESULTS.name else "make sweep"
         raise FileNotFoundError(f"no results for task {task!r} at {csv_path}; run `{how}`")
     meta = json.loads(csv_path.with_suffix(".json").read_text())
     fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items() if k != "__type__"}
@@ -244,12 +246,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, help="training steps (default: the sweep's)")
     parser.add_argument("--sizes", type=int, nargs="+", help="indices into the size family (default: all)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes, one thread each (default 2)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where the tables go (default results/)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where the tables go (default results/, or results/resolution/ with --resolution)")
     parser.add_argument("--quick", action="store_true", help="a small, fast run of the whole pipeline")
     parser.add_argument("--resolution", action="store_true",
                         help="the resolution sweeps (small sizes scored on many more held-out problems), "
-                             "saved as arithmetic_<task>_resolution.csv")
+                             "saved in results/resolution/")
     args = parser.parse_args(argv)
+    if args.out is None:
+        args.out = RESOLUTION_RESULTS if args.resolution else RESULTS
     if args.quick and args.resolution:
         parser.error("--quick and --resolution are different sweeps: pick one")
     if args.quick:
