@@ -138,7 +138,8 @@ PAPER_SWEEPS: tuple[SweepConfig, ...] = (
 # addition that cannot tell the smallest models from chance, so their sizes are trained again with
 # 100,000 sums held out (and never trained on) and scored on all of them; saved in RESOLUTION_RESULTS.
 # Only the small sizes: the larger ones are far above chance on 4,000 items already. For 2-digit
-# multiplication 4,000 is already 99% of the 4,050 pairs that can be held out (half of all 8,100; the rest must stay for training).
+# multiplication 4,000 is already 99% of the 4,050 pairs that can be held out (half of all 8,100; the
+# rest must stay for training).
 RESOLUTION_SWEEPS: tuple[SweepConfig, ...] = (
     SweepConfig(task="add_4x4", sizes=(0, 1, 2), steps=2400, num_test=100_000),
 )
