@@ -194,13 +194,14 @@ def check_arith_guesser(n_constant: int, n_digits: int) -> CheckPassed:
                                (items_to_beat(GUESSER_Q, level, interval="wald"), "the n of the normal (Wald) interval"),
                                (items_to_beat(GUESSER_Q, level, confidence=0.99), "the n of a 99 % interval")):
             slips.setdefault(value, []).append(message)
-        if got in slips and got != want:
+        # the grid is coarse: a factor hint would give the answer away, so say only the direction
+        if got in slips:
             problems.append(f"{name}: that is {' or '.join(slips[got])}; use the exact 95 % interval (res.binomial_ci) "
                             f"and this level")
-        else:  # the grid is coarse: a factor hint would give the answer away, so say only the direction
-            problems.append(f"{name}: too {'large' if got > want else 'small'}; is it the *smallest* n on the grid "
-                            f"whose lower end clears the level?" if got > want else
-                            f"{name}: too small: at that n the lower end of the interval does not yet clear the level")
+        elif got > want:
+            problems.append(f"{name}: too large; is it the *smallest* n on the grid whose lower end clears the level?")
+        else:
+            problems.append(f"{name}: too small: at that n the lower end of the interval does not yet clear the level")
     return _verdict("ex-arith-guesser", problems, "both n exact")
 
 
