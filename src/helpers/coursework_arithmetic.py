@@ -142,8 +142,6 @@ def check_arith_step_share(em_share: float, token_share: float, table: pd.DataFr
 
 
 GUESSER_Q = 3e-4  # ex-arith-guesser: true exact match of the best run of the smallest add_4x4 model (30 of 1e5)
-CONSTANT_GUESS = 1 / 9000  # share of all 4-digit sums that equal 10,999, the most common sum
-RANDOM_DIGITS = 1e-5  # five random digits
 
 
 def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**7, confidence: float = 0.95,
@@ -178,10 +176,14 @@ def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**
 
 def check_arith_guesser(n_constant: int, n_digits: int) -> CheckPassed:
     """ex-arith-guesser: smallest n (multiple of 1,000) placing q = 3e-4 above the constant guess, and above random digits."""
+    from .arithmetic import chance, tasks  # imports torch: only when a check needs it
+
     got_c, got_d = _real("n_constant", n_constant), _real("n_digits", n_digits)
+    add = tasks.get_task("add_4x4")
+    constant, digits = chance.constant_guess(add)[1], chance.random_digits_rate(add)  # 1/9,000 and 1e-5
     problems = []
-    for name, got, level, other in (("n_constant", got_c, CONSTANT_GUESS, RANDOM_DIGITS),
-                                    ("n_digits", got_d, RANDOM_DIGITS, CONSTANT_GUESS)):
+    for name, got, level, other in (("n_constant", got_c, constant, digits),
+                                    ("n_digits", got_d, digits, constant)):
         if got <= 0 or got % 1000:
             problems.append(f"{name}: n is searched on multiples of 1,000 (1,000, 2,000, ...)")
             continue
