@@ -8,6 +8,7 @@ STAMP   := $(VENV)/.installed
 VENDOR  := book/_vendor
 ASSETS  := book/assets
 NBDIR   := build/notebooks
+EXECUTED := build/executed
 export MPLBACKEND := Agg
 # Tiny models and arrays: one thread each avoids oversubscribing the 2 cores (two spinning threads
 # per process were measured many times slower when another process is busy).
@@ -50,21 +51,30 @@ $(VENDOR)/.copied: $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	  cp embed-amd.js *.woff *.woff2 *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/html-manager/
 	touch $@
 
+# Chapters are executed side by side, one kernel per core, into build/executed (a chapter already
+# executed from the same source and code, e.g. by `make test`, is not executed again); then Jupyter
+# Book builds the HTML from those notebooks with its own execution off.
 book: setup
-	$(BIN)/jupyter-book build book --warningiserror --keep-going --builder html
+	$(BIN)/python -m booktools.execute $(EXECUTED)
+	$(BIN)/python -m booktools.build --executed $(EXECUTED)
 	@echo
 	@echo "The book is built. Open it in a browser: file://$(CURDIR)/book/_build/html/index.html"
 
 # Chapters converted to notebooks in a scratch folder (never next to the .md), with the reference
-# outputs of the cells tagged nbval-check-output put in from tests/snapshots.
+# outputs of the checked cells (tag nbval-check-output, named by :snapshot:) put in from tests/snapshots.
 notebooks: setup
-	$(BIN)/python -m tests.notebooks prepare $(NBDIR)
+	$(BIN)/python -m booktools.chapters prepare $(NBDIR)
 
+# One execution per chapter: nbval executes and checks each chapter, and its plugin keeps what it
+# executed in build/executed, from which tests/test_book.py builds the book. Unit tests, chapters and
+# student notebooks run side by side on every core (pytest-xdist; a chapter's cells stay together).
 test: setup notebooks
-	$(BIN)/python -m pytest tests $(NBDIR) --nbval-lax --nbval-cell-timeout=300 -p no:cacheprovider
+	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder --executed-dir $(EXECUTED) \
+	  --nbval-lax -p no:cacheprovider tests $(NBDIR) --ignore=tests/test_book.py
+	$(BIN)/python -m pytest -p no:cacheprovider tests/test_book.py
 
 snapshots: setup
-	$(BIN)/python -m tests.notebooks record
+	$(BIN)/python -m booktools.chapters record
 
 # Chapters (.md) open as notebooks by default: JupyterLab reads overrides.json from the venv.
 lab: setup
@@ -77,7 +87,7 @@ benchmark: setup
 
 # Student notebooks: solutions stripped, each exercise followed by a placeholder naming its self-check.
 student: setup
-	$(BIN)/python -m helpers.student build/student
+	$(BIN)/python -m booktools.student build/student
 	@echo "Student notebooks written to $(CURDIR)/build/student"
 
 # The arithmetic sweeps behind chapter 5: every size x seed, cached by configuration and code version.

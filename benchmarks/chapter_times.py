@@ -14,7 +14,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.notebooks import chapter_paths, execute, read_chapter  # noqa: E402
+from booktools.chapters import chapter_paths, read_chapter  # noqa: E402
+from booktools.execute import execute_notebook  # noqa: E402
 
 BUDGET_S = 60.0
 
@@ -26,7 +27,7 @@ def main() -> None:
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; budget {BUDGET_S:.0f} s/chapter")
     total = 0.0
     for path in chapter_paths():
-        best = min(execute(read_chapter(path))[1] for _ in range(args.repeat))
+        best = min(execute_notebook(read_chapter(path), name=path.name)[1] for _ in range(args.repeat))
         total += best
         flag = "ok" if best <= BUDGET_S else "OVER BUDGET"
         print(f"{path.stem:32s} {best:6.1f} s  {flag}")

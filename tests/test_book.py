@@ -1,35 +1,32 @@
 """The book as a reader gets it: it builds with no warning, and the built HTML works offline.
 
-One Jupyter Book build (which executes every chapter) is shared by all tests in this module.
+One Jupyter Book build is shared by all tests in this module. It is made from the chapters that nbval
+executed (``make test`` runs nbval first and keeps what it executed in ``build/executed``), so every
+chapter is executed once for both the checks and the book; run alone, this module executes any chapter
+whose executed notebook is missing or stale first.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.notebooks import CHECK_TAG, chapter_paths, checked_cells, read_chapter
+from booktools import build, execute
+from booktools.chapters import CHECK_TAG, chapter_paths, checked_cells, read_chapter, select, snapshot_names
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-OUT = ROOT / "build" / "test-book"
 SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=\"([^\"]+)\"", re.I)
 STYLESHEET = re.compile(r"<link\b[^>]*rel=\"stylesheet\"[^>]*href=\"([^\"]+)\"", re.I)
-# Every displayed widget is one view script naming its model; the models (sliders, output) are in the
-# page's single embedded widget-state script. A live(...) explorer is an ipywidgets ``interactive``, a
-# VBox with the DOM class "widget-interact" (a tqdm progress bar is a view too, but not an explorer).
-# One scrubber(...) is one player div.
-WIDGET_VIEW = re.compile(r"<script\b[^>]*type=\"application/vnd\.jupyter\.widget-view\+json\"[^>]*>(.*?)</script>",
-                         re.I | re.S)
-WIDGET_STATE = re.compile(r"<script\b[^>]*type=\"application/vnd\.jupyter\.widget-state\+json\"[^>]*>(.*?)</script>",
-                          re.I | re.S)
+# A displayed ipywidget is a view script; its models are in an embedded widget-state script. The static
+# book shows none: live(...) explorers need a kernel (their cells are tagged remove-cell), and each has a
+# scrubber(...) player beside it, one player div each.
+WIDGET_SCRIPT = re.compile(r"<script\b[^>]*type=\"application/vnd\.jupyter\.widget-(?:view|state)\+json\"", re.I)
+LIVE_CALL = re.compile(r"^live\(", re.M)
 PLAYER = re.compile(r"<div class=\"animation\">")
 DIV_CLASSES = re.compile(r"<div\b[^>]*\bclass=\"([^\"]*)\"", re.I)
 TOGGLE_SELECTOR = re.compile(r"var togglebuttonSelector = '([^']+)';")
@@ -47,19 +44,14 @@ def toc_files() -> list[str]:
 
 @pytest.fixture(scope="module")
 def html() -> Path:
-    """Build the book once (warnings are errors, a failing cell fails) and return the HTML folder."""
-    if OUT.exists():
-        shutil.rmtree(OUT)
-    jb = Path(sys.executable).with_name("jupyter-book")
-    proc = subprocess.run(
-        [str(jb), "build", str(BOOK), "--path-output", str(OUT), "--warningiserror", "--keep-going"],
-        capture_output=True, text=True,
-    )
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, f"jupyter-book build failed:\n{log[-6000:]}"
-    warnings = [line for line in log.splitlines() if "WARNING:" in line and "IPKernelApp" not in line]
-    assert not warnings, "build warnings:\n" + "\n".join(warnings)
-    return OUT / "_build" / "html"
+    """Build the book once from the executed chapters (warnings are errors) and return the HTML folder."""
+    stale = build.stale_chapters(build.EXECUTED)
+    if stale:  # run alone, not after nbval: execute what is missing
+        execute.execute_chapters(select(stale), build.EXECUTED, progress=False)
+    try:
+        return build.build(build.EXECUTED)
+    except build.BuildError as err:
+        pytest.fail(str(err), pytrace=False)
 
 
 def pages(html: Path) -> list[Path]:
@@ -91,28 +83,10 @@ def test_offline_javascript_is_served_by_the_site(html: Path) -> None:
     assert any(fonts.glob("*.woff")), "MathJax fonts are not in the built site"
 
 
-def test_widget_pages_load_the_local_widget_manager(html: Path) -> None:
-    widget_pages = [p for p in pages(html) if "application/vnd.jupyter.widget-view+json" in p.read_text(encoding="utf-8")]
-    assert widget_pages, "no page embeds a widget"
-    for page in widget_pages:
-        text = page.read_text(encoding="utf-8")
-        assert "_static/require.js" in text and "_static/html-manager/embed-amd.js" in text, page.name
-        assert "application/vnd.jupyter.widget-state+json" in text, f"{page.name}: widget state not embedded"
-        assert 'class="animation"' in text, f"{page.name}: live widget without a static (JavaScript) player"
-
-
-def widget_and_player_counts(text: str) -> tuple[int, int]:
-    """(live explorers displayed, static JavaScript players) on one built page."""
-    views = [json.loads(v)["model_id"] for v in WIDGET_VIEW.findall(text)]
-    states = WIDGET_STATE.findall(text)
-    if views and len(states) != 1:
-        raise AssertionError(f"{len(views)} widget views but {len(states)} embedded widget states")
-    models = json.loads(states[0])["state"] if views else {}
-    missing = [v for v in views if v not in models]
-    if missing:
-        raise AssertionError(f"widget views without a model in the embedded state: {missing}")
-    explorers = [v for v in views if "widget-interact" in models[v]["state"].get("_dom_classes", [])]
-    return len(explorers), len(PLAYER.findall(text))
+def test_no_page_shows_frozen_widget_controls(html: Path) -> None:
+    for page in pages(html):
+        scripts = WIDGET_SCRIPT.findall(page.read_text(encoding="utf-8"))
+        assert not scripts, f"{page.name} embeds ipywidgets, which cannot move without a kernel"
 
 
 def solution_divs(text: str) -> list[set[str]]:
@@ -128,9 +102,13 @@ def toggled_by(classes: set[str], selector: str) -> bool:
 
 @pytest.mark.parametrize("chapter", [p.stem for p in chapter_paths()])
 def test_every_live_widget_has_a_static_player(html: Path, chapter: str) -> None:
+    nb = read_chapter(BOOK / "chapters" / f"{chapter}.md")
+    live_cells = [c for c in nb.cells if c.cell_type == "code" and LIVE_CALL.search(c.source)]
+    hidden = [c for c in live_cells if "remove-cell" in c.metadata.get("tags", [])]
+    assert hidden == live_cells, "a live(...) cell is not tagged remove-cell: its controls would be dead in the book"
     text = (html / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
-    widgets, players = widget_and_player_counts(text)
-    assert players >= widgets, f"{widgets} live widgets but only {players} static players (scrubber)"
+    players = len(PLAYER.findall(text))
+    assert players >= len(live_cells), f"{len(live_cells)} live widgets but only {players} static players (scrubber)"
 
 
 @pytest.mark.parametrize("chapter", [p.stem for p in chapter_paths()])
@@ -172,6 +150,7 @@ def test_chapter_source_is_a_checked_jupytext_notebook(path: Path) -> None:
     assert nb.metadata["jupytext"]["text_representation"]["format_name"] == "myst"
     assert nb.metadata["kernelspec"]["name"] == "python3"
     assert len(checked_cells(nb)) >= 2, f"fewer than 2 cells tagged {CHECK_TAG}"
+    assert len(snapshot_names(nb, path.name)) == len(checked_cells(nb))  # raises naming a missing or repeated name
     assert not path.with_suffix(".ipynb").exists(), "an .ipynb next to the .md makes Jupyter Book see two documents"
 
 

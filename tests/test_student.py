@@ -1,27 +1,24 @@
-"""Tests of helpers.student: student notebooks hold no solutions, and run up to their placeholders.
+"""Tests of booktools.student: student notebooks hold no solutions, and run up to their placeholders.
 
-All chapters are exported once (with the same command ``make student`` runs) into a scratch folder
-and executed once, in parallel, with the python3 kernel. Every error a student notebook raises must be
-the NotImplementedError of an exercise placeholder naming that exercise; every other cell must run.
-Select these tests alone with ``pytest tests/test_student.py`` (or ``-k student``).
+All chapters are exported (with the same command ``make student`` runs) into a scratch folder, and each
+student notebook is executed by its own test with the python3 kernel, so pytest-xdist runs them side by
+side. Every error a student notebook raises must be the NotImplementedError of an exercise placeholder
+naming that exercise; every other cell must run. Select these tests alone with
+``pytest tests/test_student.py`` (or ``-k student``).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from booktools import execute, student
 from helpers import coursework as cw
-from helpers import student
-from tests import notebooks
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book" / "chapters").glob("*.md"))
@@ -32,35 +29,13 @@ EXERCISE_LABEL = re.compile(r"^(`{3,}|:{3,})\{exercise\}[^\n]*\n(?:[ \t]*:[\w-]+
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(?:[ \t]*:[^\n]*\n)*(?P<src>.*?)^```[ \t]*$", re.S | re.M)
 
 
-def execute(path: Path) -> dict:
-    """Execute a notebook with errors allowed (each cell runs even after a placeholder has raised)."""
-    nb, _ = notebooks.execute(nbformat.read(path, as_version=4), allow_errors=True)
-    return nb  # a NotebookNode is a dict, so it crosses the process boundary
-
-
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Every chapter exported by the command line `make student` uses, into a scratch folder."""
     out = tmp_path_factory.mktemp("student")
-    proc = subprocess.run([sys.executable, "-m", "helpers.student", str(out)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "booktools.student", str(out)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     return {p.stem: p for p in sorted(out.glob("*.ipynb"))}
-
-
-@pytest.fixture(scope="module")
-def executed(exported: dict[str, Path]) -> dict[str, nbformat.NotebookNode]:
-    """Every student notebook executed once; the chapters run side by side, one kernel per core.
-
-    Each notebook's client runs in its own (spawned) process: several nbclient clients in threads of one
-    process were seen to deadlock, client and kernel both idle, waiting on each other."""
-    workers = max(1, min(len(exported), os.cpu_count() or 1))
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("MPLBACKEND", os.environ.get("MPLBACKEND", "Agg"))
-        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-            mp.setenv(var, os.environ.get(var, "1"))  # kernels inherit it: one BLAS thread each, as `make` sets
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            results = pool.map(execute, exported.values())
-            return {stem: nbformat.from_dict(nb) for stem, nb in zip(exported, results)}
 
 
 def solution_parts(text: str) -> tuple[list[str], list[str]]:
@@ -113,10 +88,12 @@ def test_one_placeholder_per_exercise(exported: dict[str, Path], stem: str) -> N
         assert before.cell_type == "markdown" and f"Exercise {chapter}.{i} (`{label}`)" in before.source
 
 
+@pytest.mark.heavy
 @pytest.mark.parametrize("stem", STEMS)
-def test_student_notebook_fails_only_at_its_placeholders(executed: dict[str, nbformat.NotebookNode],
-                                                          stem: str) -> None:
-    nb = executed[stem]
+def test_student_notebook_fails_only_at_its_placeholders(exported: dict[str, Path], stem: str) -> None:
+    # Executed with errors allowed: each cell runs even after a placeholder has raised.
+    nb, _ = execute.execute_notebook(nbformat.read(exported[stem], as_version=4), allow_errors=True,
+                                     name=f"student notebook {stem}")
     seen = []
     for cell in nb.cells:
         if cell.cell_type != "code":

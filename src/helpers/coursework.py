@@ -569,7 +569,7 @@ _CORE_CHECKS: dict[str, Callable[..., CheckPassed]] = {
 # Later chapters keep their checks in modules of their own, ``helpers/coursework_<topic>.py``, each with a
 # ``CHECKS`` mapping (label -> function). They are found and re-exported here on first use (lazily, PEP 562,
 # so that a topic module may import this one first), and `helpers.coursework` stays the one place a student
-# (and helpers.student) looks for self-checks: ``CHECKS`` and every ``check_...`` of every chapter.
+# (and booktools.student) looks for self-checks: ``CHECKS`` and every ``check_...`` of every chapter.
 _ALL_CHECKS: dict[str, Callable[..., CheckPassed]] | None = None
 
 

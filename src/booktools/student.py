@@ -1,6 +1,6 @@
 """Student notebooks: every chapter as an ``.ipynb`` with the solutions taken out.
 
-    python -m helpers.student OUTDIR        # writes OUTDIR/<chapter>.ipynb for every chapter
+    python -m booktools.student OUTDIR        # writes OUTDIR/<chapter>.ipynb for every chapter
 
 Each chapter (a jupytext MyST notebook in ``book/chapters``) is read with jupytext. Everything
 between a ````{solution-start}```` marker and its ````{solution-end}```` marker is dropped,
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import coursework
+from helpers import coursework
 
 __all__ = ["Exercise", "placeholder_source", "student_notebook", "export", "main"]
 

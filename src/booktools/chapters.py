@@ -1,0 +1,207 @@
+"""Chapters as notebooks, and the reference outputs (snapshots) of their checked cells.
+
+Chapters are MyST Markdown notebooks (jupytext) in ``book/chapters``; they store no outputs. A code
+cell whose output is a stable number or a sympy identity is *checked*: it carries the tag
+``nbval-check-output`` and a name, ``:snapshot: <name>``. Its reference output is recorded under that
+name in ``tests/snapshots/<chapter>.json``, so editing the cell's code leaves the reference valid as
+long as the output stays the same, while a changed output fails the test.
+
+    python -m booktools.chapters prepare build/notebooks      # scratch .ipynb copies for nbval
+    python -m booktools.chapters record [02_toy_model ...]    # execute chapters, save reference outputs
+    python -m booktools.chapters record --from build/executed # save them from the last test run instead
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import re
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+from helpers.cache import atomic_write
+
+ROOT = Path(__file__).resolve().parents[2]
+BOOK = ROOT / "book"
+CHAPTERS = BOOK / "chapters"
+SNAPSHOTS = ROOT / "tests" / "snapshots"
+CHECK_TAG = "nbval-check-output"
+SNAPSHOT_KEY = "snapshot"
+_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Everything a chapter's execution can read besides its own source: when any of it changes, an
+# executed notebook is stale. (Caches under results/ are excluded: they are keyed by themselves.)
+_INPUTS = ("src/helpers", "results", "data", "requirements.txt")
+
+
+def chapter_paths() -> list[Path]:
+    """Every chapter source, in book order (file names start with the chapter number)."""
+    return sorted(CHAPTERS.glob("*.md"))
+
+
+def select(stems: list[str] | None) -> list[Path]:
+    """The chapters named by ``stems`` (all when empty); an unknown name raises ``SystemExit``."""
+    paths = chapter_paths()
+    if not stems:
+        return paths
+    unknown = sorted(set(stems) - {p.stem for p in paths})
+    if unknown:
+        raise SystemExit(f"chapters: no chapter named {unknown}; chapters are {[p.stem for p in paths]}")
+    return [p for p in paths if p.stem in stems]
+
+
+def read_chapter(path: Path) -> nbformat.NotebookNode:
+    """A chapter as an in-memory notebook (no outputs)."""
+    return jupytext.read(path)
+
+
+def checked_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    """Code cells whose outputs nbval compares with the recorded ones."""
+    return [c for c in nb.cells if c.cell_type == "code" and CHECK_TAG in c.metadata.get("tags", [])]
+
+
+def snapshot_names(nb: nbformat.NotebookNode, chapter: str) -> list[str]:
+    """The names of a chapter's checked cells, in order; each must be present, well formed and unique."""
+    names = []
+    for cell in checked_cells(nb):
+        name = cell.metadata.get(SNAPSHOT_KEY)
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"{chapter}: a cell tagged {CHECK_TAG} needs ':{SNAPSHOT_KEY}: <name>' "
+                             f"(lower-case words joined by '-'); got {name!r} on:\n    {cell.source[:70]!r}")
+        if name in names:
+            raise ValueError(f"{chapter}: two checked cells are named {name!r}")
+        names.append(name)
+    return names
+
+
+def _clean(outputs: list) -> list:
+    """Outputs without execution counts, so recordings do not change when nothing else does."""
+    cleaned = []
+    for out in outputs:
+        out = dict(out)
+        if "execution_count" in out:
+            out["execution_count"] = None
+        cleaned.append(out)
+    return cleaned
+
+
+def _fingerprint(paths: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def inputs_version() -> str:
+    """A hash of everything chapters read besides their own source: helpers, results, data, pins."""
+    files = []
+    for name in _INPUTS:
+        top = ROOT / name
+        found = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.exists() else []
+        files += [p for p in found if ".cache" not in p.parts and "__pycache__" not in p.parts]
+    return _fingerprint(files)
+
+
+def execution_key(path: Path, inputs: str | None = None) -> str:
+    """What an executed chapter depends on: its source, ``inputs_version()``, Python and the machine type."""
+    inputs = inputs or inputs_version()
+    digest = hashlib.sha256(path.read_bytes())
+    digest.update(f"{inputs}|{platform.python_version()}|{platform.machine()}".encode())
+    return digest.hexdigest()
+
+
+def snapshot_file(stem: str) -> Path:
+    """Where a chapter's reference outputs are kept."""
+    return SNAPSHOTS / f"{stem}.json"
+
+
+def save_snapshots(path: Path, executed: nbformat.NotebookNode) -> int:
+    """Save the outputs of the checked cells of an executed chapter; return how many were saved."""
+    names = snapshot_names(executed, path.stem)
+    failed = [c for c in executed.cells if c.cell_type == "code" and any(o.output_type == "error" for o in c.outputs)]
+    if failed:
+        raise SystemExit(f"{path.name}: a cell failed, nothing recorded:\n    {failed[0].source[:70]!r}")
+    snap = {name: _clean(cell.outputs) for name, cell in zip(names, checked_cells(executed))}
+    SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+    atomic_write(snapshot_file(path.stem), (json.dumps(snap, indent=1, sort_keys=True) + "\n").encode())
+    return len(snap)
+
+
+def record(stems: list[str] | None = None, executed_dir: Path | None = None) -> None:
+    """Save reference outputs of the chapters named by ``stems`` (default all).
+
+    From ``executed_dir`` (the notebooks the last test run executed) when given, provided each was
+    executed from the current source and code; otherwise the chapters are executed now."""
+    paths = select(stems)
+    if executed_dir is None:
+        from .execute import execute_chapters  # imports nbclient and a process pool only when needed
+
+        executed_dir = ROOT / "build" / "executed"
+        execute_chapters(paths, executed_dir)
+    inputs = inputs_version()
+    for path in paths:
+        target = Path(executed_dir) / f"{path.stem}.ipynb"
+        if not target.exists():
+            raise SystemExit(f"{target}: no executed notebook; run the chapter first (make test or make book)")
+        nb = nbformat.read(target, as_version=4)
+        if nb.metadata.get("mirage", {}).get("execution_key") != execution_key(path, inputs):
+            raise SystemExit(f"{target}: executed from another version of the chapter or helpers; run it again")
+        print(f"{path.name}: {save_snapshots(path, nb)} checked cells recorded")
+
+
+def prepare(outdir: Path) -> None:
+    """Write each chapter as ``outdir/<chapter>.ipynb`` with the recorded outputs of its checked cells."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    for old in outdir.glob("*.ipynb"):
+        old.unlink()
+    problems = []
+    inputs = inputs_version()
+    for path in chapter_paths():
+        nb = read_chapter(path)
+        snap_file = snapshot_file(path.stem)
+        snap = json.loads(snap_file.read_text()) if snap_file.exists() else {}
+        try:
+            names = snapshot_names(nb, path.name)
+        except ValueError as err:
+            problems.append(str(err))
+            continue
+        for name, cell in zip(names, checked_cells(nb)):
+            if name not in snap:
+                problems.append(f"{path.name}: checked cell {name!r} has no recorded output")
+                continue
+            cell.outputs = [nbformat.from_dict(o) for o in snap[name]]
+            cell.execution_count = 1  # nbval treats a cell without a count as never run
+        unused = sorted(set(snap) - set(names))
+        if unused:
+            problems.append(f"{path.name}: recorded outputs {unused} belong to no checked cell")
+        nb.metadata["mirage"] = {"chapter": path.stem, "execution_key": execution_key(path, inputs)}
+        nbformat.write(nb, outdir / f"{path.stem}.ipynb")
+    if problems:
+        sys.exit("\n".join(problems) + "\nRecord reference outputs with `make snapshots` "
+                 "(or `python -m booktools.chapters record NN_topic`), review the diff, commit.")
+    print(f"{len(chapter_paths())} chapters written to {outdir}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("prepare", help="write scratch notebooks for nbval")
+    p.add_argument("outdir", type=Path)
+    r = sub.add_parser("record", help="record the outputs of checked cells")
+    r.add_argument("chapters", nargs="*", help="chapter file stems, e.g. 02_toy_model (default: all)")
+    r.add_argument("--from", dest="executed_dir", type=Path, default=None,
+                   help="take outputs from these executed notebooks (e.g. build/executed) instead of executing")
+    args = parser.parse_args(argv)
+    if args.command == "prepare":
+        prepare(args.outdir)
+    else:
+        record(args.chapters, args.executed_dir)
+
+
+if __name__ == "__main__":
+    main()
