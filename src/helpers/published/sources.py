@@ -50,6 +50,9 @@ def read_pythia(raw: Path) -> pd.DataFrame:
         shots = SHOT_FOLDERS[folder]
         if doc["config"]["num_fewshot"] != shots:
             raise ValueError(f"{path}: num_fewshot {doc['config']['num_fewshot']} does not match {folder}")
+        args = dict(arg.split("=", 1) for arg in doc["config"]["model_args"].split(","))
+        if (args.get("pretrained"), args.get("revision")) != (f"EleutherAI/pythia-v1.1-{model.removeprefix('pythia-')}", f"step{step}"):
+            raise ValueError(f"{path}: model_args {doc['config']['model_args']!r} name another model or step")
         results = doc["results"]
         base = {"model": model, "family": "pythia", "dataset": "pile-deduped" if model.endswith("-deduped") else "pile",
                 "step": step, "shots": shots}
