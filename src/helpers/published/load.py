@@ -14,7 +14,9 @@ from ..validation import check_choice
 
 __all__ = ["SOURCES", "DATA_DIR", "FACTS_FILE", "SCHEMA", "HIGHER_IS_BETTER", "load", "model_facts"]
 
-SOURCES: tuple[str, ...] = ("pythia", "obsscaling", "olmo-ladder", "u-shaped", "on-emergence", "open-lm-scaling", "sloth")
+SOURCES: tuple[str, ...] = (
+    "pythia", "obsscaling", "olmo-ladder", "u-shaped", "on-emergence", "open-lm-scaling", "sloth",
+)
 DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "published"
 FACTS_FILE = "model_facts.csv"
 

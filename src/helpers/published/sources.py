@@ -51,7 +51,8 @@ def read_pythia(raw: Path) -> pd.DataFrame:
         if doc["config"]["num_fewshot"] != shots:
             raise ValueError(f"{path}: num_fewshot {doc['config']['num_fewshot']} does not match {folder}")
         args = dict(arg.split("=", 1) for arg in doc["config"]["model_args"].split(","))
-        if (args.get("pretrained"), args.get("revision")) != (f"EleutherAI/pythia-v1.1-{model.removeprefix('pythia-')}", f"step{step}"):
+        expected = (f"EleutherAI/pythia-v1.1-{model.removeprefix('pythia-')}", f"step{step}")
+        if (args.get("pretrained"), args.get("revision")) != expected:
             raise ValueError(f"{path}: model_args {doc['config']['model_args']!r} name another model or step")
         results = doc["results"]
         base = {"model": model, "family": "pythia", "dataset": "pile-deduped" if model.endswith("-deduped") else "pile",
@@ -120,7 +121,8 @@ def read_obsscaling(raw: Path) -> pd.DataFrame:
     tasks = _melt(emergent, meta, columns)
     parts = tasks["column"].str.extract(OBS_EMERGENT.pattern)
     if parts.isna().any().any():
-        raise ValueError(f"obsscaling: unexpected emergent-task columns {sorted(set(tasks['column'][parts.isna().any(axis=1)]))}")
+        odd = sorted(set(tasks["column"][parts.isna().any(axis=1)]))
+        raise ValueError(f"obsscaling: unexpected emergent-task columns {odd}")
     tasks[["task", "shots", "metric"]] = parts[["task", "shots", "metric"]]
     tasks["shots"] = tasks["shots"].astype(int)
     table = pd.concat([scores, tasks.drop(columns="column")], ignore_index=True)
