@@ -28,7 +28,7 @@ def rows(table: pd.DataFrame, **where: object) -> pd.DataFrame:
     """The rows whose columns equal the given values (None matches a missing value)."""
     mask = pd.Series(True, index=table.index)
     for column, value in where.items():
-        mask &= table[column].isna() if value is None else (table[column] == value)
+        mask &= table[column].isna() if value is None else (table[column] == value).fillna(False).astype(bool)
     return table[mask]
 
 
