@@ -9,6 +9,7 @@ VENDOR  := book/_vendor
 ASSETS  := book/assets
 NBDIR   := build/notebooks
 EXECUTED := build/executed
+PYTEST_ARGS ?=# extra pytest options for `make test`, e.g. PYTEST_ARGS=-x
 export MPLBACKEND := Agg
 # Tiny models and arrays: one thread each avoids oversubscribing the 2 cores (two spinning threads
 # per process were measured many times slower when another process is busy).
@@ -70,8 +71,8 @@ notebooks: setup
 # student notebooks run side by side on every core (pytest-xdist; a chapter's cells stay together).
 test: setup notebooks
 	$(BIN)/python -m pytest -n auto --dist loadgroup --no-loadscope-reorder --executed-dir $(EXECUTED) \
-	  --nbval-lax -p no:cacheprovider tests $(NBDIR) --ignore=tests/test_book.py
-	$(BIN)/python -m pytest -p no:cacheprovider tests/test_book.py
+	  --nbval-lax -p no:cacheprovider $(PYTEST_ARGS) tests $(NBDIR) --ignore=tests/test_book.py
+	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/test_book.py
 
 snapshots: setup
 	$(BIN)/python -m booktools.chapters record
