@@ -45,11 +45,8 @@ assets: $(VENDOR)/.copied
 
 $(VENDOR)/.copied: $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	cd $(ASSETS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/html-manager
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
 	cp -r $(ASSETS)/node_modules/mathjax/es5 $(VENDOR)/mathjax
-	cp $(ASSETS)/node_modules/requirejs/require.js $(VENDOR)/require.js
-	cd $(ASSETS)/node_modules/@jupyter-widgets/html-manager/dist && \
-	  cp embed-amd.js *.woff *.woff2 *.ttf *.eot *.svg $(CURDIR)/$(VENDOR)/html-manager/
 	touch $@
 
 # Chapters are executed side by side, one kernel per core, into build/executed (a chapter already
