@@ -144,6 +144,15 @@ def test_chapter_page_is_complete(html: Path, chapter: str) -> None:
     assert text.count('class="exercise admonition"') >= MIN_EXERCISES, f"fewer than {MIN_EXERCISES} exercises"
 
 
+@pytest.mark.parametrize("chapter", [p.stem for p in chapter_paths()])
+def test_figures_have_alt_text_not_file_paths(html: Path, chapter: str) -> None:
+    text = (html / "chapters" / f"{chapter}.html").read_text(encoding="utf-8")
+    figures = re.findall(r"<figure\b.*?</figure>", text, re.S)
+    for fig in figures:
+        alts = re.findall(r'<img\b[^>]*\balt="([^"]*)"', fig)
+        assert alts and all(len(a) > 20 and not re.search(r"\.(png|svg|jpe?g)$", a) for a in alts), alts
+
+
 @pytest.mark.parametrize("path", chapter_paths(), ids=lambda p: p.stem)
 def test_chapter_source_is_a_checked_jupytext_notebook(path: Path) -> None:
     nb = read_chapter(path)

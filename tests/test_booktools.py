@@ -217,3 +217,13 @@ def test_build_refuses_missing_or_stale_executed_notebooks(tmp_path: Path) -> No
     assert set(build.stale_chapters(tmp_path)) == {p.stem for p in chapters.chapter_paths()}
     with pytest.raises(build.BuildError, match="missing or stale"):
         build.stage(tmp_path, tmp_path / "stage")
+
+
+def test_alt_text_is_the_caption_without_markup() -> None:
+    caption = "Left: exact match $(1 - \\epsilon)^L$ against {numref}`fig-toy` and **bold** words."
+    assert build.alt_text(caption) == "Left: exact match (1 - \\epsilon)^L against fig-toy and bold words."
+    assert len(build.alt_text("word " * 100, limit=50)) <= 50
+    cell = nbformat.v4.new_code_cell("1")
+    cell.metadata["mystnb"] = {"figure": {"caption": "A caption.", "name": "fig-a"}}
+    build.add_alt_text(cell)
+    assert cell.metadata["mystnb"]["image"]["alt"] == "A caption."

@@ -12,6 +12,7 @@ never shows outputs that its sources would no longer produce.
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import subprocess
 import sys
@@ -19,6 +20,8 @@ import time
 from pathlib import Path
 
 import yaml
+
+import nbformat
 
 from . import chapters, execute
 
@@ -37,6 +40,22 @@ def stale_chapters(executed: Path) -> list[str]:
             if not execute.is_current(Path(executed) / f"{p.stem}.ipynb", chapters.execution_key(p, inputs))]
 
 
+def alt_text(caption: str, limit: int = 250) -> str:
+    """A figure's caption as plain text for its image's alt attribute (no markup, at most ``limit`` characters)."""
+    text = re.sub(r"\{[\w:-]+\}`([^`]*)`", r"\1", caption)        # roles such as {numref}`fig-x`
+    text = re.sub(r"\$+([^$]*)\$+", r"\1", text)                   # math, as written
+    text = " ".join(re.sub(r"[*_`]", "", text).split())
+    return text if len(text) <= limit else text[:limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def add_alt_text(cell: nbformat.NotebookNode) -> None:
+    """Give a figure cell's image its caption as alt text (myst-nb would otherwise write the file path)."""
+    figure = cell.metadata.get("mystnb", {}).get("figure", {})
+    if cell.cell_type == "code" and figure.get("caption"):
+        image = cell.metadata["mystnb"].setdefault("image", {})
+        image.setdefault("alt", alt_text(figure["caption"]))
+
+
 def stage(executed: Path, stage_dir: Path = STAGE) -> Path:
     """Copy the book's sources to ``stage_dir``, chapters replaced by their executed notebooks."""
     stale = stale_chapters(executed)
@@ -49,7 +68,10 @@ def stage(executed: Path, stage_dir: Path = STAGE) -> Path:
     shutil.copytree(chapters.BOOK, stage_dir, ignore=ignore)
     (stage_dir / "chapters").mkdir()
     for path in chapters.chapter_paths():
-        shutil.copy2(Path(executed) / f"{path.stem}.ipynb", stage_dir / "chapters" / f"{path.stem}.ipynb")
+        nb = nbformat.read(Path(executed) / f"{path.stem}.ipynb", as_version=4)
+        for cell in nb.cells:
+            add_alt_text(cell)
+        nbformat.write(nb, stage_dir / "chapters" / f"{path.stem}.ipynb")
     config = yaml.safe_load((chapters.BOOK / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"  # executed once already, by nbval or booktools.execute
     config["sphinx"]["config"]["html_static_path"] = [str(chapters.BOOK / "_vendor")]
