@@ -33,11 +33,13 @@ __all__ = [
     "BenchmarkConfig",
     "emergence_score",
     "emergence_scores",
+    "relative_score",
     "scale_column",
     "validate_table",
     "audit",
     "audit_folder",
     "synthetic_benchmark",
+    "benchmark_scores",
     "null_scores",
     "null_flag_rate",
 ]
@@ -108,6 +110,11 @@ def emergence_scores(curves: Any) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = sign * np.where(step == 0, np.inf, spread / np.where(step == 0, 1.0, step))
     return np.where(spread == 0, 0.0, out)
+
+
+def relative_score(params: Any, curve: Any, improving_sign: float = 1.0) -> float:
+    """Relative score R = oriented emergence score / (n - 1), with ``improving_sign`` = -1 for a lower-is-better curve."""
+    return improving_sign * emergence_score(params, curve) / (len(curve) - 1)
 
 
 def scale_column(table: pd.DataFrame) -> str:
@@ -309,6 +316,12 @@ def _synthetic_benchmark(config: BenchmarkConfig) -> pd.DataFrame:
             "value": scored["value"].to_numpy(), "target_len": L, "n_items": n_items, "rho": rho,
             "alpha": alpha, "c_toy": c, "n_sizes": k}))
     return pd.concat(frames, ignore_index=True)
+
+
+@lru_cache(maxsize=1)
+def benchmark_scores() -> pd.DataFrame:
+    """Audit table of the chapter's synthetic benchmark (default BenchmarkConfig, default threshold)."""
+    return audit(synthetic_benchmark(BenchmarkConfig()))
 
 
 def null_scores(n_sizes: int, n_items: int, *, num_tasks: int = 2000, start: float = 0.3, stop: float = 0.5,

@@ -11,6 +11,8 @@ L           target length in tokens (>= 1)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -24,9 +26,11 @@ __all__ = [
     "detection_limit",
     "onset_scale",
     "binomial_ci",
+    "family_scales",
     "simulate_evaluations",
     "first_nonzero_scale",
     "largest_step_share",
+    "items_to_beat",
 ]
 
 
@@ -80,6 +84,14 @@ def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]
     return float(ci.low), float(ci.high)
 
 
+def family_scales(num_scales: int = 26, low: float = 1e7, high: float = 1e12) -> np.ndarray:
+    """``num_scales`` model sizes evenly spaced in log N between ``low`` and ``high``."""
+    num_scales = check_int("num_scales", num_scales, low=2)
+    low = check_real("low", low, low=0, low_open=True)
+    high = check_real("high", high, low=low, low_open=True)
+    return np.logspace(np.log10(low), np.log10(high), num_scales)
+
+
 def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np.ndarray:
     """Measured accuracies (k / n) of models with true rates ``em`` on ``num_evals`` fresh n-item test sets.
 
@@ -111,3 +123,33 @@ def largest_step_share(scores) -> float:
         raise ValueError(f"scores must be a 1-D array of at least 2 numbers without nan; got shape {scores.shape}")
     rise = scores.max() - scores.min()
     return float(np.diff(scores).max() / rise) if rise > 0 else float("nan")
+
+
+def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**7, confidence: float = 0.95,
+                  interval: str = "exact") -> int:
+    """Smallest n (a multiple of ``step``) at which k = round(q n) right puts the interval's lower end above ``level``.
+
+    ``interval`` is 'exact' (Clopper-Pearson, ``binomial_ci``) or 'wald' (p - z sqrt(p(1-p)/n)).
+    """
+    q = check_real("q", q, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+    level = check_real("level", level, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+    if not 0 < q < 1:
+        raise ValueError(f"q must be a rate in (0, 1); got {q}")
+    if not 0 <= level < q:
+        raise ValueError(f"level must be in [0, q) = [0, {q}): no n can show a rate above a level it does not exceed; "
+                         f"got {level}")
+    step = check_int("step", step, low=1)
+    max_n = check_int("max_n", max_n, low=step)
+    if interval not in ("exact", "wald"):
+        raise ValueError(f"interval must be 'exact' or 'wald'; got {interval!r}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    for n in range(step, max_n + 1, step):
+        k = round(q * n)
+        if interval == "exact":
+            lower = binomial_ci(k, n, confidence)[0]
+        else:
+            rate = k / n
+            lower = rate - z * math.sqrt(rate * (1 - rate) / n)
+        if lower > level:
+            return n
+    raise ValueError(f"max_n={max_n}: no n up to it shows q={q} above level={level}; raise max_n")
