@@ -12,6 +12,7 @@ The pieces and the one interface between them:
                   log-probs, greedy answers, multiple-choice candidates); score: every metric -> tidy rows
     sweep.py      SweepConfig, run_sweep (cached per model size), results/ tables; the CLI behind `make sweep`
     chance.py     chance levels over every problem of a task: random digits, the best constant guess
+    sampling.py   answers sampled from a trained model: exact answer probabilities, sampled passes, PassUntil
 
 Token layout shared by all tasks (tasks.py owns it): VOCAB = digits 0-9, '+', '*', '=', PAD.
 A sequence is   [PAD ... PAD] a-digits op b-digits '='  answer-digits [PAD ...]
