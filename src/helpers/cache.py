@@ -21,13 +21,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
+
+from .parallel import completed_in_workers
+from .validation import check_int
 
 __all__ = ["CacheError", "canonical", "config_hash", "source_hash", "atomic_write", "ResultCache", "run_cached"]
 
@@ -132,12 +133,11 @@ def run_cached(units: Sequence[Any], compute: Callable[[Any], tuple[pd.DataFrame
     """Every unit's table: valid cache entries reused, the rest computed (in ``workers`` processes) and cached.
 
     ``compute(unit) -> (table, seconds)`` must be picklable when ``workers > 1`` (a module-level function or a
-    ``functools.partial`` of one); ``config_of(unit)`` is the configuration that keys the unit's entry. Units are
-    computed in the order given (put the slowest first). A corrupt or mismatched entry is reported on stderr and
-    recomputed, never used.
+    ``functools.partial`` of one); the workers are ``helpers.parallel``'s, one torch thread each, and each
+    unit is cached as soon as it finishes. ``config_of(unit)`` is the configuration that keys the unit's
+    entry. Units are computed in the order given (put the slowest first). A corrupt or mismatched entry is
+    reported on stderr and recomputed, never used.
     """
-    from .validation import check_int
-
     check_int("workers", workers, low=1)
     tables: dict[Any, pd.DataFrame] = {}
     todo = []
@@ -152,19 +152,9 @@ def run_cached(units: Sequence[Any], compute: Callable[[Any], tuple[pd.DataFrame
         else:
             tables[unit] = table
     bar = tqdm(total=len(todo), desc=desc, disable=not progress or not todo)
-
-    def finish(unit: Any, table: pd.DataFrame, seconds: float) -> None:
+    for unit, (table, seconds) in completed_in_workers(compute, todo, workers=workers, threads=1):
         tables[unit] = table
         cache.save(config_of(unit), table, seconds=seconds)
         bar.update()
-
-    if workers == 1 or len(todo) <= 1:
-        for unit in todo:
-            finish(unit, *compute(unit))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(compute, unit): unit for unit in todo}
-            for future in as_completed(futures):
-                finish(futures[future], *future.result())
     bar.close()
     return tables
