@@ -312,7 +312,7 @@ def _synthetic_benchmark(config: BenchmarkConfig) -> pd.DataFrame:
         scored = simulation.score(out)
         scored = scored[scored["metric"].isin(_BENCH_METRICS)]
         frames.append(pd.DataFrame({
-            "task": f"synth_{t:0{width}d}", "params": scored["N"].to_numpy(), "metric": scored["metric"].to_numpy(),
+            "task": f"synth_{t:0{width}d}", "params": scored["params"].to_numpy(), "metric": scored["metric"].to_numpy(),
             "value": scored["value"].to_numpy(), "target_len": L, "n_items": n_items, "rho": rho,
             "alpha": alpha, "c_toy": c, "n_sizes": k}))
     return pd.concat(frames, ignore_index=True)

@@ -163,7 +163,8 @@ def _item_scores(out: SampledOutputs, s: int, L: int) -> dict[str, np.ndarray]:
 
 
 def score(outputs: SampledOutputs, L=None) -> pd.DataFrame:
-    """Tidy table (one row per scale x length x metric) of every metric's mean and standard error.
+    """Tidy table of every metric's mean and standard error: one row per scale (column ``params``), target
+    length (``target_len``) and metric, with columns rho, value and stderr.
 
     ``L`` is a length or a list of lengths (default: the sampled length); a length-L target is the
     first L positions of each sampled item, so every length is scored on the same outputs.
@@ -176,7 +177,7 @@ def score(outputs: SampledOutputs, L=None) -> pd.DataFrame:
         for ell in lengths:
             for name, values in _item_scores(outputs, s, ell).items():
                 se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-                rows.append(dict(N=float(N), L=ell, rho=outputs.rho, metric=name,
+                rows.append(dict(params=float(N), target_len=ell, rho=outputs.rho, metric=name,
                                  value=float(values.mean()), stderr=se))
     return pd.DataFrame(rows)
 

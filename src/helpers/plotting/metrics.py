@@ -72,25 +72,25 @@ def _ylim(metric: str, table: pd.DataFrame) -> tuple[float, float]:
     if metric == "cross_entropy":
         return 0.0, 1.08 * float(table.loc[table.metric == metric, "value"].max())
     if metric == "edit_distance":
-        return 0.0, 1.05 * float(table.L.max())
+        return 0.0, 1.05 * float(table.target_len.max())
     return -0.04, 1.04
 
 
 def _rows(table: pd.DataFrame, metric: str, L: int) -> pd.DataFrame:
-    rows = table[(table.metric == metric) & (table.L == L)].sort_values("N")
+    rows = table[(table.metric == metric) & (table.target_len == L)].sort_values("params")
     if rows.empty:
-        raise ValueError(f"table has no rows for metric={metric!r} and L={L}; lengths held: {sorted(table.L.unique())}")
+        raise ValueError(f"table has no rows for metric={metric!r} and L={L}; lengths held: {sorted(table.target_len.unique())}")
     return rows
 
 
 def _draw_vs_scale(ax, table, metric, L, model, rho, analytic=True, legend=False):
     rows = _rows(table, metric, L)
-    N_fine = np.logspace(np.log10(rows.N.min()), np.log10(rows.N.max()), 300)
+    N_fine = np.logspace(np.log10(rows.params.min()), np.log10(rows.params.max()), 300)
     color = _COLORS[metric]
     if analytic:
         ax.plot(N_fine, sim.expected_metric(metric, N_fine, L, rho=rho, model=model), color=color, lw=2,
                 label="toy model (formula)")
-    ax.errorbar(rows.N, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
+    ax.errorbar(rows.params, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
                 capsize=2, lw=1, label="sampled outputs (±2 SE)")
     ax.set_xscale("log")
     ax.set_ylim(*_ylim(metric, table))
@@ -120,7 +120,7 @@ def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: in
     left.set_title(f"{METRIC_LABELS[metric]},  $L$ = {L}")
 
     rows = _rows(table, metric, L)
-    eps_pts = -np.expm1(-tm.cross_entropy(rows.N.to_numpy(), model))
+    eps_pts = -np.expm1(-tm.cross_entropy(rows.params.to_numpy(), model))
     eps = np.linspace(0, 1, 501)
     right.plot(eps, metric_of_error(metric, eps, L), color=_COLORS[metric], lw=2)
     right.errorbar(eps_pts, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
@@ -167,13 +167,13 @@ def plot_correlated_errors(table: pd.DataFrame, L: int = 5, *, model: tm.ToyMode
     fig, (left, right) = new_figure(1, 2, width=10, height=3.8)
     rhos = sorted(table.rho.unique())
     colors = sequential_colors(len(rhos), "plasma")
-    N_all = np.sort(table.N.unique())
+    N_all = np.sort(table.params.unique())
     N_fine = np.logspace(np.log10(N_all.min()), np.log10(N_all.max()), 300)
     p_fine = tm.token_prob(N_fine, model)
     for rho, color in zip(rhos, colors):
         for ax, metric in ((left, "exact_match"), (right, "token_accuracy")):
             rows = _rows(table[table.rho == rho], metric, L)
-            p_pts = tm.token_prob(rows.N.to_numpy(), model)
+            p_pts = tm.token_prob(rows.params.to_numpy(), model)
             ax.plot(p_fine, sim.expected_metric(metric, N_fine, L, rho=rho, model=model), color=color, lw=1.8,
                     label=f"$\\rho$ = {rho:g}")
             ax.errorbar(p_pts, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color=color, mfc="white",
