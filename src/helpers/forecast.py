@@ -63,7 +63,10 @@ ALL_LENGTHS = 0  # target_len value of the rows pooled over every target length 
 
 @dataclass(frozen=True)
 class PowerLaw:
-    """y(N) = irreducible + (N / c)^alpha."""
+    """y(N) = irreducible + (N / c)^alpha.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
 
     c: float  # scale constant (parameters), > 0
     alpha: float  # exponent (negative for a falling loss)
@@ -93,7 +96,10 @@ def _xy(N: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
-    """Least-squares fit of y = E + (N/c)^alpha in log space (E = 0 unless ``irreducible``); y > 0."""
+    """Least-squares fit of y = E + (N/c)^alpha in log space (E = 0 unless ``irreducible``); y > 0.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     N, y = _xy(N, y, "y")
     if (y <= 0).any():
         raise ValueError("y must be > 0 to fit a power law")
@@ -119,7 +125,10 @@ def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
 
 @dataclass(frozen=True)
 class LogitLine:
-    """q(N) = sigmoid(intercept + slope * ln N): a rate rising (slope > 0) from 0 to 1 over ln N."""
+    """q(N) = sigmoid(intercept + slope * ln N): a rate rising (slope > 0) from 0 to 1 over ln N.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
 
     intercept: float  # logit q at N = 1
     slope: float  # change of logit q per unit of ln N
@@ -131,7 +140,10 @@ class LogitLine:
 
 
 def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
-    """(successes + 1/2) / (trials + 1): a rate that is never exactly 0 or 1, so its logit is finite."""
+    """(successes + 1/2) / (trials + 1): a rate that is never exactly 0 or 1, so its logit is finite.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     s, t = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
     if s.shape != t.shape or (s < 0).any() or (t < s - 1e-9).any():
         raise ValueError("successes and trials must have one shape, with 0 <= successes <= trials")
@@ -139,7 +151,10 @@ def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
 
 
 def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
-    """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N."""
+    """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     N, s = _xy(N, successes, "successes")
     t = np.asarray(trials, dtype=float)
     try:
@@ -156,7 +171,10 @@ def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
 
 @dataclass(frozen=True, eq=False)
 class SweepArrays:
-    """A sweep table as arrays indexed [size, seed, length] (sizes and lengths sorted)."""
+    """A sweep table as arrays indexed [size, seed, length] (sizes and lengths sorted).
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
 
     task: str  # task name
     params: np.ndarray  # (S,) parameter counts N
@@ -170,7 +188,10 @@ class SweepArrays:
 
 
 def sweep_arrays(table: pd.DataFrame) -> SweepArrays:
-    """The arrays of one task's sweep table (``sweep.load_results``), for the forecasts."""
+    """The arrays of one task's sweep table (``sweep.load_results``), for the forecasts.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     need = {"task", "params", "seed", "target_len", "metric", "value", "n_items"}
     if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
         raise ValueError(f"table must be a sweep table with columns {sorted(need)}")
@@ -237,7 +258,10 @@ def _forecast_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str) -
 
 
 def forecast_em(arr: SweepArrays, k: int, method: str) -> np.ndarray:
-    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes."""
+    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
     k = check_int("k", k, low=2, high=len(arr.params))
     check_choice("method", method, METHODS)
     all_seeds = np.broadcast_to(np.arange(len(arr.seeds)), (len(arr.params), len(arr.seeds)))
@@ -250,6 +274,8 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
 
     Columns: task, method, k, params, target_len, fitted (size used in the fit), measured (mean over
     seeds), forecast, lo, hi (bootstrap-over-seeds percentile interval), error = forecast - measured.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
     """
     arr = sweep_arrays(table)
     k = check_int("k", k, low=2, high=len(arr.params))
@@ -286,7 +312,10 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
 
 
 def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
-    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance."""
+    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
     tolerance = check_real("tolerance", tolerance, low=0)
     need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"}
     if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
@@ -343,6 +372,8 @@ def forecast_any_length(table: pd.DataFrame, k: int, lengths: Any, *, method: st
     ``k`` smallest sizes; ``lengths`` may include lengths that were never measured. Columns: task,
     method, k, params, target_len, fitted, measured (NaN where that length was not measured),
     forecast, lo, hi (bootstrap-over-seeds percentile interval), error, extrapolated_length.
+
+    Taught in chapter 7, section 'One per-token fit, any target length'.
     """
     arr = sweep_arrays(table)
     k = check_int("k", k, low=2, high=len(arr.params))
@@ -383,7 +414,10 @@ def forecast_any_length(table: pd.DataFrame, k: int, lengths: Any, *, method: st
 
 @dataclass(frozen=True)
 class PowerLawInterval:
-    """A power law fitted to seed means, with bootstrap-over-seeds percentile intervals for alpha and c."""
+    """A power law fitted to seed means, with bootstrap-over-seeds percentile intervals for alpha and c.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
 
     law: PowerLaw  # the fit to the mean over all seeds
     alpha_lo: float
@@ -397,7 +431,10 @@ def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, 
                        quantity: str = "cross_entropy", n_boot: int = 200, confidence: float = 0.9,
                        seed: int = 0) -> PowerLawInterval:
     """Fit y = (N/c)^alpha on the k smallest sizes, y = CE (``cross_entropy``) or -ln PU (``neg_log_pass_rate``)
-    at ``target_len`` (None: CE pooled over tokens of every length), with a bootstrap over seeds for alpha and c."""
+    at ``target_len`` (None: CE pooled over tokens of every length), with a bootstrap over seeds for alpha and c.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     k = check_int("k", k, low=2, high=len(arr.params))
     check_choice("quantity", quantity, ("cross_entropy", "neg_log_pass_rate"))
     n_boot = check_int("n_boot", n_boot, low=1)

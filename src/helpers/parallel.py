@@ -60,7 +60,10 @@ def _discard(workers: int, threads: int, *, stop_running: bool) -> None:
 
 
 def shutdown() -> None:
-    """Stop every worker process this module started (also done at interpreter exit)."""
+    """Stop every worker process this module started (also done at interpreter exit).
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     while _POOLS:
         _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
@@ -109,6 +112,8 @@ def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int
     The worker processes are started on the first call and reused by later ones (``shutdown`` stops them).
     ``workers=1`` runs everything in this process (with this process's threads), which gives the same
     numbers: each item is computed alone, whichever process computes it.
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     items = _checked(fn, items, workers, threads)
     return [result for _, result in _results(fn, items, workers, threads, in_order=True)]
@@ -121,6 +126,8 @@ def completed_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, worker
     The same pool, rules and arguments as ``map_in_workers``; only the order differs: items come back as
     they finish (in the order of ``items`` when this process computes them), so the caller can keep
     each result the moment it exists.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     items = _checked(fn, items, workers, threads)
     return _results(fn, items, workers, threads, in_order=False)

@@ -39,19 +39,28 @@ def _confidence(confidence: float) -> float:
 
 
 def smallest_nonzero_accuracy(n: int) -> float:
-    """The smallest accuracy other than 0 that n items can report, ``1 / n``."""
+    """The smallest accuracy other than 0 that n items can report, ``1 / n``.
+
+    Taught in chapter 4, section 'Items versus tokens: a small torch experiment'.
+    """
     return 1.0 / check_int("n", n, low=1)
 
 
 def per_token_resolution(n: int, L: float) -> float:
-    """The smallest nonzero per-token accuracy that n items of L tokens can report, ``1 / (n * L)``."""
+    """The smallest nonzero per-token accuracy that n items of L tokens can report, ``1 / (n * L)``.
+
+    Taught in chapter 4, section 'Items versus tokens: a small torch experiment'.
+    """
     n = check_int("n", n, low=1)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
     return 1.0 / (n * L)
 
 
 def prob_observe_zero(em, n: int) -> np.ndarray:
-    """Probability that a model with true rate ``em`` gets none of n independent items right, ``(1-em)**n``."""
+    """Probability that a model with true rate ``em`` gets none of n independent items right, ``(1-em)**n``.
+
+    Taught in chapter 4, section 'The smallest score a test set can report'.
+    """
     em = check_probability("em", em)
     n = check_int("n", n, low=1)
     with np.errstate(divide="ignore"):  # em = 1 gives log(0) = -inf, hence exactly 0
@@ -59,7 +68,10 @@ def prob_observe_zero(em, n: int) -> np.ndarray:
 
 
 def detection_limit(n: int, confidence: float = 0.95) -> float:
-    """Smallest true rate that scores at least one of n items right with the given probability."""
+    """Smallest true rate that scores at least one of n items right with the given probability.
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     n = check_int("n", n, low=1)
     confidence = _confidence(confidence)
     return float(-np.expm1(np.log1p(-confidence) / n))
@@ -69,6 +81,8 @@ def onset_scale(n: int, L: float, model: ToyModel = ToyModel()) -> float:
     """Scale at which the toy model's exact match reaches ``1/n``: ``c * (ln(n) / L) ** (1/alpha)``.
 
     Below it, an n-item test set usually reads exactly 0, so this is where 'emergence' appears to start.
+
+    Taught in chapter 4, section 'Where "emergence" appears to start'.
     """
     n = check_int("n", n, low=2)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
@@ -76,7 +90,10 @@ def onset_scale(n: int, L: float, model: ToyModel = ToyModel()) -> float:
 
 
 def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) confidence interval for a rate from k successes in n items (scipy)."""
+    """Exact (Clopper-Pearson) confidence interval for a rate from k successes in n items (scipy).
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     n = check_int("n", n, low=1)
     k = check_int("k", k, low=0, high=n)
     confidence = _confidence(confidence)
@@ -85,7 +102,10 @@ def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]
 
 
 def family_scales(num_scales: int = 26, low: float = 1e7, high: float = 1e12) -> np.ndarray:
-    """``num_scales`` model sizes evenly spaced in log N between ``low`` and ``high``."""
+    """``num_scales`` model sizes evenly spaced in log N between ``low`` and ``high``.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
     num_scales = check_int("num_scales", num_scales, low=2)
     low = check_real("low", low, low=0, low_open=True)
     high = check_real("high", high, low=low, low_open=True)
@@ -96,6 +116,8 @@ def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np
     """Measured accuracies (k / n) of models with true rates ``em`` on ``num_evals`` fresh n-item test sets.
 
     Returns an array of shape ``(num_evals, *np.shape(em))``.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
     """
     em = check_probability("em", em)
     n = check_int("n", n, low=1)
@@ -105,7 +127,10 @@ def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np
 
 
 def first_nonzero_scale(N, scores) -> float:
-    """The smallest scale in ``N`` whose measured score is above 0 (the apparent 'emergence'), else nan."""
+    """The smallest scale in ``N`` whose measured score is above 0 (the apparent 'emergence'), else nan.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
     N = check_positive_array("N", N)
     scores = np.asarray(scores, dtype=float)
     if N.ndim != 1 or scores.shape != N.shape:
@@ -117,7 +142,10 @@ def first_nonzero_scale(N, scores) -> float:
 
 
 def largest_step_share(scores) -> float:
-    """Share of the total rise made in the single largest step between neighbouring scales (nan if flat)."""
+    """Share of the total rise made in the single largest step between neighbouring scales (nan if flat).
+
+    Taught in chapter 4, section 'Too few model sizes'.
+    """
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 1 or scores.size < 2 or np.isnan(scores).any():
         raise ValueError(f"scores must be a 1-D array of at least 2 numbers without nan; got shape {scores.shape}")
@@ -130,6 +158,8 @@ def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**
     """Smallest n (a multiple of ``step``) at which k = round(q n) right puts the interval's lower end above ``level``.
 
     ``interval`` is 'exact' (Clopper-Pearson, ``binomial_ci``) or 'wald' (p - z sqrt(p(1-p)/n)).
+
+    Taught in chapter 5, section 'Exercises'.
     """
     q = check_real("q", q, low=-math.inf, high=math.inf, low_open=True, high_open=True)
     level = check_real("level", level, low=-math.inf, high=math.inf, low_open=True, high_open=True)

@@ -31,7 +31,10 @@ RESULTS = Path(__file__).resolve().parents[2] / "results"  # the committed sweep
 
 
 def code_version(paths: Iterable[str | os.PathLike]) -> str:
-    """The code version of a sweep's numbers: a hash of the source files that compute them, and torch's version."""
+    """The code version of a sweep's numbers: a hash of the source files that compute them, and torch's version.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     import torch
 
     return f"{source_hash(paths)}-torch{torch.__version__}"
@@ -53,6 +56,8 @@ def run_sweep(config: Any, run_unit: Callable[[Any, int], pd.DataFrame], *, para
     ``unit(size)`` (the configuration that keys one unit's cache entry); ``run_unit(config, size)``
     computes a unit's table and must be picklable (a module-level function); ``params_of(model_config)``
     counts a model's parameters, so the largest units start first.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     check_int("workers", workers, low=1)
     cache = ResultCache(cache_dir, code_version=version)
@@ -64,7 +69,10 @@ def run_sweep(config: Any, run_unit: Callable[[Any, int], pd.DataFrame], *, para
 
 
 def save_table(csv_path: str | os.PathLike, config: Any, table: pd.DataFrame, *, version: str, command: str) -> Path:
-    """Write ``table`` to ``csv_path`` and, beside it (``.json``), the configuration, code version and command."""
+    """Write ``table`` to ``csv_path`` and, beside it (``.json``), the configuration, code version and command.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     csv_path = Path(csv_path)
     atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g").encode())
     meta = {"config": canonical(config), "code_version": version, "command": command}
@@ -76,6 +84,8 @@ def load_table(csv_path: str | os.PathLike, *, missing: str) -> tuple[pd.DataFra
     """The committed table at ``csv_path`` and the fields of the configuration that made it (lists as tuples).
 
     ``missing`` is the message of the FileNotFoundError raised when there is no table (say how to make it).
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     csv_path = Path(csv_path)
     if not csv_path.exists():

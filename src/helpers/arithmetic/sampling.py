@@ -56,7 +56,10 @@ def _pairs(pairs: Any) -> np.ndarray:
 
 def answer_probability(model: Callable, task: Any, pairs: Any, *, member: int = 0) -> np.ndarray:
     """Exact probability (n,) that one temperature-1 sampled answer is the right one: the product of
-    the teacher-forced probabilities of the right tokens."""
+    the teacher-forced probabilities of the right tokens.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     import torch
 
     probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
@@ -91,7 +94,10 @@ def _draw(probs: torch.Tensor, target: torch.Tensor, lens: torch.Tensor, num_sam
 
 def sample_answers(model: Callable, task: Any, pairs: Any, num_samples: int, *, generator: torch.Generator,
                    member: int = 0) -> np.ndarray:
-    """Right-answer counts (n,) among ``num_samples`` answers per item sampled token by token at temperature 1."""
+    """Right-answer counts (n,) among ``num_samples`` answers per item sampled token by token at temperature 1.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     num_samples = check_int("num_samples", num_samples, low=1)
     probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
     return _draw(probs, target, lens, num_samples, generator).sum(axis=1)
@@ -99,7 +105,10 @@ def sample_answers(model: Callable, task: Any, pairs: Any, num_samples: int, *, 
 
 @dataclass(frozen=True, eq=False)
 class PassUntilResult:
-    """Samples drawn per item until its first right answer (or the budget)."""
+    """Samples drawn per item until its first right answer (or the budget).
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
 
     attempts: np.ndarray  # (n,) samples drawn for each item (<= budget)
     passed: np.ndarray  # (n,) bool: a right answer was drawn
@@ -108,7 +117,10 @@ class PassUntilResult:
 
 def pass_until(model: Callable, task: Any, pairs: Any, budget: int, *, generator: torch.Generator,
                chunk: int = 256, member: int = 0) -> PassUntilResult:
-    """PassUntil (Hu et al. 2023): sample answers for each item until the first right one, at most ``budget``."""
+    """PassUntil (Hu et al. 2023): sample answers for each item until the first right one, at most ``budget``.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     import torch
 
     budget = check_int("budget", budget, low=1)
@@ -134,7 +146,10 @@ def pass_until(model: Callable, task: Any, pairs: Any, budget: int, *, generator
 
 def pass_rate_estimate(result: PassUntilResult, *, confidence: float = 0.95, n_boot: int = 2000,
                        seed: int = 0) -> tuple[float, float, float]:
-    """Pooled pass rate (passes / samples drawn, the censored-geometric MLE) with a bootstrap-over-items interval."""
+    """Pooled pass rate (passes / samples drawn, the censored-geometric MLE) with a bootstrap-over-items interval.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
     n_boot = check_int("n_boot", n_boot, low=1)
     a, p = result.attempts.astype(float), result.passed.astype(float)
@@ -150,7 +165,10 @@ def pass_rate_estimate(result: PassUntilResult, *, confidence: float = 0.95, n_b
 
 def sampled_pass_rate(hits: Any, num_samples: int, *, confidence: float = 0.95, n_boot: int = 2000,
                       seed: int = 0) -> tuple[float, float, float]:
-    """Mean over items of hits / num_samples (unbiased for the mean pass rate) with a bootstrap-over-items interval."""
+    """Mean over items of hits / num_samples (unbiased for the mean pass rate) with a bootstrap-over-items interval.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     num_samples = check_int("num_samples", num_samples, low=1)
     confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
     n_boot = check_int("n_boot", n_boot, low=1)

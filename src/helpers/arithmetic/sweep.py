@@ -42,6 +42,8 @@ def native_bf16() -> bool:
 
     Without them torch emulates bf16 matmuls: on an AVX2-only CPU (AMD EPYC, 2026-12-01) a bf16 training
     step was 8-9x *slower* than fp32 at widths 32 and 128, where a CPU with AMX made it 1.6-2x faster.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -50,13 +52,19 @@ def native_bf16() -> bool:
 
 
 def machine_precision(cfg: model.ModelConfig) -> str:
-    """What precision 'auto' trains ``cfg`` in on this machine: ``train.auto_precision`` with bf16 units, else fp32."""
+    """What precision 'auto' trains ``cfg`` in on this machine: ``train.auto_precision`` with bf16 units, else fp32.
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     return train.auto_precision(cfg) if native_bf16() else "fp32"
 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """One task trained at several model sizes with several seeds, then evaluated on one fixed test set."""
+    """One task trained at several model sizes with several seeds, then evaluated on one fixed test set.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
 
     task: str = "mul_kx1"  # task name, see tasks.get_task
     sizes: tuple[int, ...] = ()  # indices into model.family(...); () means every size
@@ -144,7 +152,10 @@ QUICK_SWEEP = SweepConfig(task="mul_kx1", sizes=(0, 3, 6), seeds=(0, 1), steps=6
 
 
 def code_version() -> str:
-    """Hash of the code that produces a unit's numbers (tasks, model, training, evaluation, metrics, torch)."""
+    """Hash of the code that produces a unit's numbers (tasks, model, training, evaluation, metrics, torch).
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     here = Path(__file__).resolve().parent
     files = [here / f for f in ("tasks.py", "model.py", "train.py", "evaluate.py")]
     files.append(here.parent / "metrics.py")
@@ -152,7 +163,10 @@ def code_version() -> str:
 
 
 def run_unit(config: SweepConfig, size: int, *, progress: bool = False) -> pd.DataFrame:
-    """Train model size ``size`` for every seed of ``config``, evaluate on the fixed test set, return tidy rows."""
+    """Train model size ``size`` for every seed of ``config``, evaluate on the fixed test set, return tidy rows.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     task = tasks.get_task(config.task)
     split = task.split(config.num_test, config.split_seed)
     tcfg = config.train_config(size)
@@ -178,6 +192,8 @@ def train_and_collect(config: train.TrainConfig, task: str, held_out: tasks.Spli
 
     A module-level function, so chapters can train several live models side by side in worker processes
     (``helpers.parallel.map_in_workers``).
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     arithmetic_task = tasks.get_task(task)
     result = train.train(config, lambda bs, g: arithmetic_task.sample_train(bs, g, exclude=held_out), progress=False)
@@ -187,7 +203,10 @@ def train_and_collect(config: train.TrainConfig, task: str, held_out: tasks.Spli
 
 def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
               progress: bool = True) -> pd.DataFrame:
-    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
+    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     return sweeps.run_sweep(config, run_unit, params_of=model.count_params, version=code_version(),
                             cache_dir=cache_dir, workers=workers, progress=progress,
                             desc=f"{config.task}: sizes trained", sort_by=["size", "seed", "target_len", "metric"])
@@ -199,6 +218,8 @@ def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.Pat
 
     ``resolution`` marks a RESOLUTION_SWEEPS table (the command then says ``--resolution``); pass
     ``RESOLUTION_RESULTS`` as ``out_dir`` for those, never ``RESULTS``.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     flag = " --resolution" if resolution else ""
     return sweeps.save_table(Path(out_dir) / f"arithmetic_{config.task}.csv", config, table, version=code_version(),
@@ -206,7 +227,10 @@ def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.Pat
 
 
 def load_results(task: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, SweepConfig]:
-    """The committed table of ``task`` and the config that made it (``out_dir=RESOLUTION_RESULTS``: the resolution sweep's)."""
+    """The committed table of ``task`` and the config that made it (``out_dir=RESOLUTION_RESULTS``: the resolution sweep's).
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     csv_path = Path(out_dir) / f"arithmetic_{task}.csv"
     how = "make sweep-resolution" if Path(out_dir).name == RESOLUTION_RESULTS.name else "make sweep"
     table, fields = sweeps.load_table(csv_path, missing=f"no results for task {task!r} at {csv_path}; run `{how}`")
@@ -214,7 +238,10 @@ def load_results(task: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.Da
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: run the default sweeps (or one task) and save the tables under results/."""
+    """Command line: run the default sweeps (or one task) and save the tables under results/.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=[s.task for s in DEFAULT_SWEEPS + PAPER_SWEEPS],
                         help="one task (default: the default sweep, mul_kx1)")

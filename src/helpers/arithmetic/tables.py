@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..emergence import LOWER_IS_BETTER
 from ..resolution import largest_step_share
-from ..validation import check_choice
+from ..validation import check_choice, check_columns
 
 __all__ = [
     "COLUMNS",
@@ -32,12 +32,11 @@ COLUMNS: tuple[str, ...] = ("task", "seed", "target_len", "metric", "value", "n_
 
 
 def check_table(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` itself if it is a non-empty sweep table with every column of ``COLUMNS``, else ValueError."""
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"table must be a pandas DataFrame from score/load_results; got {type(table).__name__}")
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"table must have the columns {list(COLUMNS)}; missing {missing}")
+    """``table`` itself if it is a non-empty sweep table with every column of ``COLUMNS``, else ValueError.
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
+    check_columns(table, COLUMNS, made_by="score/load_results")
     if table.empty:
         raise ValueError("table must hold at least one row")
     return table
@@ -45,7 +44,10 @@ def check_table(table: pd.DataFrame) -> pd.DataFrame:
 
 def metric_rows(table: pd.DataFrame, metric: str, task: str | None = None,
                 target_len: int | None = None) -> pd.DataFrame:
-    """Rows of one metric (and task, target length), else ValueError naming the argument."""
+    """Rows of one metric (and task, target length), else ValueError naming the argument.
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     table = check_table(table)
     if task is not None:
         check_choice("task", task, sorted(table["task"].unique()))
@@ -61,7 +63,10 @@ def metric_rows(table: pd.DataFrame, metric: str, task: str | None = None,
 
 
 def task_length_options(table: pd.DataFrame) -> list[tuple[str, tuple[str, int | None]]]:
-    """Menu entries (label, (task, target_len)) for every task of ``table``: all lengths, then each length it has."""
+    """Menu entries (label, (task, target_len)) for every task of ``table``: all lengths, then each length it has.
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     table = check_table(table)
     options: list[tuple[str, tuple[str, int | None]]] = []
     for task in sorted(table["task"].unique()):
@@ -78,6 +83,8 @@ def pool_lengths(table: pd.DataFrame, metric: str, *, task: str | None = None,
 
     Each table row is a mean over the ``n_items`` items of one target length, so pooling lengths
     weights each row by its ``n_items``: the result is the mean over every test item.
+
+    Taught in chapter 5, section 'The committed sweep'.
     """
     rows = metric_rows(table, metric, task, target_len)
     weighted = rows.assign(_w=rows["value"] * rows["n_items"])
@@ -88,7 +95,10 @@ def pool_lengths(table: pd.DataFrame, metric: str, *, task: str | None = None,
 
 def seed_curves(table: pd.DataFrame, metric: str, *, task: str | None = None,
                 target_len: int | None = None) -> pd.DataFrame:
-    """The metric against params: one column per seed and a ``mean`` column (rows: params, ascending)."""
+    """The metric against params: one column per seed and a ``mean`` column (rows: params, ascending).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     pooled = pool_lengths(table, metric, task=task, target_len=target_len)
     wide = pooled.pivot(index="params", columns="seed", values="value").sort_index()
     wide["mean"] = wide.mean(axis=1)
@@ -102,7 +112,10 @@ def _mean_by_length(table: pd.DataFrame, params: int, metric: str) -> pd.Series:
 
 
 def geometric_ratio(table: pd.DataFrame, params: int) -> float:
-    """exp of the least-squares slope of ln(exact match) against L (mean over seeds) for one model size."""
+    """exp of the least-squares slope of ln(exact match) against L (mean over seeds) for one model size.
+
+    Taught in chapter 5, section 'Is exact match $p^L$? Independence on trained models'.
+    """
     em = _mean_by_length(table, params, "exact_match")
     if len(em) < 2 or (em <= 0).any():
         raise ValueError(f"params={params}: exact match must be above 0 at every target length to fit ln EM")
@@ -111,7 +124,10 @@ def geometric_ratio(table: pd.DataFrame, params: int) -> float:
 
 
 def step_shares(table: pd.DataFrame, metrics: tuple[str, ...] = ("exact_match", "token_accuracy")) -> dict[str, float]:
-    """Largest single step between neighbouring sizes as a share of the total change (mean over seeds, all items)."""
+    """Largest single step between neighbouring sizes as a share of the total change (mean over seeds, all items).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     out = {}
     for metric in metrics:
         curve = seed_curves(table, metric)["mean"].to_numpy()

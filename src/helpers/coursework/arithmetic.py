@@ -35,7 +35,10 @@ def _table(table: pd.DataFrame | None) -> pd.DataFrame:
 
 def check_arith_geometric(params: int, ratio: float, p: float, table: pd.DataFrame | None = None) -> CheckPassed:
     """ex-arith-geometric: for the sweep's model with ``params`` parameters, the fitted ratio EM(L+1)/EM(L)
-    and its per-token accuracy p (all items, mean over seeds)."""
+    and its per-token accuracy p (all items, mean over seeds).
+
+    Used in chapter 5, section 'Exercises'.
+    """
     table = _table(table)
     params = check_int("params", params, low=1)
     sizes = sorted(int(x) for x in table["params"].unique())
@@ -61,7 +64,10 @@ def check_arith_geometric(params: int, ratio: float, p: float, table: pd.DataFra
 
 
 def check_arith_chance(expected_correct: float, split) -> CheckPassed:
-    """ex-arith-chance: expected number of items of ``split`` a uniform random digit guesser gets exactly right."""
+    """ex-arith-chance: expected number of items of ``split`` a uniform random digit guesser gets exactly right.
+
+    Used in chapter 5, section 'Exercises'.
+    """
     from ..arithmetic.tasks import Split, get_task  # imports torch: only when a check needs it
 
     if not isinstance(split, Split):
@@ -81,7 +87,10 @@ def check_arith_chance(expected_correct: float, split) -> CheckPassed:
 
 
 def check_arith_step_share(em_share: float, token_share: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-arith-step-share: largest one-step share of the rise of exact match and of per-token accuracy."""
+    """ex-arith-step-share: largest one-step share of the rise of exact match and of per-token accuracy.
+
+    Used in chapter 5, section 'Exercises'.
+    """
     table = _table(table)
     em_got, tok_got = as_number("em_share", em_share), as_number("token_share", token_share)
     want = tables.step_shares(table)
@@ -100,7 +109,10 @@ GUESSER_Q = 3e-4  # ex-arith-guesser: true exact match of the best run of the sm
 
 
 def check_arith_guesser(n_constant: int, n_digits: int) -> CheckPassed:
-    """ex-arith-guesser: smallest n (multiple of 1,000) placing q = 3e-4 above the constant guess, and above random digits."""
+    """ex-arith-guesser: smallest n (multiple of 1,000) placing q = 3e-4 above the constant guess, and above random digits.
+
+    Used in chapter 5, section 'Exercises'.
+    """
     from ..arithmetic import chance, tasks  # imports torch: only when a check needs it
 
     got_c, got_d = as_number("n_constant", n_constant), as_number("n_digits", n_digits)

@@ -47,11 +47,17 @@ LN10 = math.log(10)
 
 
 class SelfCheckError(AssertionError):
-    """A self-check found a wrong answer; the message says what is wrong, never the right answer."""
+    """A self-check found a wrong answer; the message says what is wrong, never the right answer.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
 
 
 class CheckPassed(str):
-    """The message of a passed self-check; shown without quotes in a notebook."""
+    """The message of a passed self-check; shown without quotes in a notebook.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
 
     def __repr__(self) -> str:
         return str(self)
@@ -61,7 +67,10 @@ class CheckPassed(str):
 
 
 def check_name(label: str) -> str:
-    """Name of the self-check function of an exercise label: 'ex-toy-width' -> 'check_toy_width'."""
+    """Name of the self-check function of an exercise label: 'ex-toy-width' -> 'check_toy_width'.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     if not isinstance(label, str) or not label.startswith("ex-"):
         raise ValueError(f"label must be an exercise label starting with 'ex-'; got {label!r}")
     return "check_" + label.removeprefix("ex-").replace("-", "_")
@@ -71,7 +80,10 @@ def check_name(label: str) -> str:
 
 
 def as_number(name: str, value: Any) -> float:
-    """A finite real number, else ValueError naming the argument."""
+    """A finite real number, else ValueError naming the argument.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     if isinstance(value, sp.Basic):
         try:
             value = float(value)
@@ -83,7 +95,10 @@ def as_number(name: str, value: Any) -> float:
 
 
 def as_numbers(name: str, values: Any, length: int) -> np.ndarray:
-    """``length`` finite real numbers as a 1-D array, else ValueError naming the argument."""
+    """``length`` finite real numbers as a 1-D array, else ValueError naming the argument.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     if isinstance(values, Mapping):
         values = list(values.values())
     try:
@@ -96,7 +111,10 @@ def as_numbers(name: str, values: Any, length: int) -> np.ndarray:
 
 
 def as_tokens(name: str, seq: Any) -> list:
-    """A non-empty 1-D token sequence (a string is a sequence of characters), else ValueError."""
+    """A non-empty 1-D token sequence (a string is a sequence of characters), else ValueError.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     if isinstance(seq, np.ndarray):
         seq = seq.tolist()
     if isinstance(seq, (str, list, tuple)) and len(seq) > 0 and all(not isinstance(t, (list, tuple)) for t in seq):
@@ -116,13 +134,19 @@ _FACTORS = (
 
 
 def close(got: float, want: float, rtol: float, atol: float) -> bool:
-    """Whether ``got`` lies within ``max(atol, rtol * |want|)`` of ``want``."""
+    """Whether ``got`` lies within ``max(atol, rtol * |want|)`` of ``want``.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     return abs(got - want) <= max(atol, rtol * abs(want))
 
 
 def diagnose(what: str, got: float, want: float, *, rtol: float = 0.0, atol: float = 0.0,
              known: Sequence[tuple[float, str]] = ()) -> str | None:
-    """None if ``got`` is within tolerance of ``want``, else a message saying what is wrong with it."""
+    """None if ``got`` is within tolerance of ``want``, else a message saying what is wrong with it.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     if close(got, want, rtol, atol):
         return None
     for value, message in known:
@@ -143,7 +167,10 @@ def diagnose(what: str, got: float, want: float, *, rtol: float = 0.0, atol: flo
 
 
 def verdict(label: str, problems: list[str | None], passed: str) -> CheckPassed:
-    """Raise SelfCheckError listing the problems, or return the ✓ message."""
+    """Raise SelfCheckError listing the problems, or return the ✓ message.
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     problems = [p for p in problems if p]
     if problems:
         raise SelfCheckError(f"{label}: " + "; ".join(problems))
@@ -154,6 +181,9 @@ def verdict(label: str, problems: list[str | None], passed: str) -> CheckPassed:
 
 
 def decades_where_em(q: float, L: float, model: tm.ToyModel) -> float:
-    """log10 of the scale at which the toy model's exact match equals q (root finding on the helper)."""
+    """log10 of the scale at which the toy model's exact match equals q (root finding on the helper).
+
+    Not taught: what the self-checks of every chapter's exercises share.
+    """
     return optimize.brentq(lambda d: float(tm.exact_match(10.0**d, L, model)) - q, -10, 300, xtol=1e-13, rtol=1e-15)
 

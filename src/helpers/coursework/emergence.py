@@ -22,7 +22,10 @@ CHANCE_ATOL = 0.015  # absolute tolerance on a flag rate (a share between 0 and 
 
 
 def check_emerge_three_sizes(max_score: float, min_score: float) -> CheckPassed:
-    """ex-emerge-three-sizes: largest and smallest emergence score of a rising curve with 3 scales, both steps > 0."""
+    """ex-emerge-three-sizes: largest and smallest emergence score of a rising curve with 3 scales, both steps > 0.
+
+    Used in chapter 6, section 'Exercises'.
+    """
     got_max, got_min = as_number("max_score", max_score), as_number("min_score", min_score)
     want_max, want_min = 2.0, math.sqrt(2.0)  # (a+b)/sqrt((a^2+b^2)/2): equal steps, and one step -> 0
     problems = [
@@ -43,7 +46,10 @@ def _rate(n_sizes: int, n_items: int) -> float:
 
 
 def check_emerge_chance_rate(rate_4: float, rate_5: float, n_items: int = 100) -> CheckPassed:
-    """ex-emerge-chance-rate: share of null tasks flagged at the default threshold with 4 and with 5 model sizes."""
+    """ex-emerge-chance-rate: share of null tasks flagged at the default threshold with 4 and with 5 model sizes.
+
+    Used in chapter 6, section 'Exercises'.
+    """
     got4, got5 = as_number("rate_4", rate_4), as_number("rate_5", rate_5)
     if not 1 <= int(n_items) == n_items:
         raise ValueError(f"n_items must be a positive whole number of test items; got {n_items!r}")
@@ -61,7 +67,10 @@ def check_emerge_chance_rate(rate_4: float, rate_5: float, n_items: int = 100) -
 
 def check_emerge_metric_share(share_em_mcg: float, early_share_ce: float) -> CheckPassed:
     """ex-emerge-metric-share: share of flagged synthetic curves scored by exact match or multiple-choice
-    grade, and share of the flagged cross-entropy curves whose largest improving step is the first one."""
+    grade, and share of the flagged cross-entropy curves whose largest improving step is the first one.
+
+    Used in chapter 6, section 'Exercises'.
+    """
     got_share, got_early = as_number("share_em_mcg", share_em_mcg), as_number("early_share_ce", early_share_ce)
     scores = em.benchmark_scores()
     flagged = scores[scores["emergent"]]

@@ -18,7 +18,10 @@ __all__ = ["CHECKS", "check_ch1_half", "check_ch1_longer_answers", "check_ch1_re
 
 
 def check_ch1_half(p_half: float, n_half: float) -> CheckPassed:
-    """ex-ch1-half: (a) per-token p giving EM = 1/2 at L = 5; (b) parameters N with EM = 1/2 (c = 1e9, alpha = -0.3)."""
+    """ex-ch1-half: (a) per-token p giving EM = 1/2 at L = 5; (b) parameters N with EM = 1/2 (c = 1e9, alpha = -0.3).
+
+    Used in chapter 1, section 'Exercises'.
+    """
     p_got, n_got = as_number("p_half", p_half), as_number("n_half", n_half)
     L = 5
     log_n = decades_where_em(0.5, L, CHAPTER_MODEL)
@@ -42,7 +45,10 @@ def check_ch1_half(p_half: float, n_half: float) -> CheckPassed:
 
 
 def check_ch1_longer_answers(slopes: Sequence[float]) -> CheckPassed:
-    """ex-ch1-longer-answers: the largest slope of EM per unit of ln N for L = 1, 5, 20 (in that order)."""
+    """ex-ch1-longer-answers: the largest slope of EM per unit of ln N for L = 1, 5, 20 (in that order).
+
+    Used in chapter 1, section 'Exercises'.
+    """
     lengths = (1, 5, 20)
     got = as_numbers("slopes", slopes, len(lengths))
     want = tm.steepest_slope(CHAPTER_MODEL)
@@ -59,7 +65,10 @@ def check_ch1_longer_answers(slopes: Sequence[float]) -> CheckPassed:
 
 def check_ch1_read_table(orders: float) -> CheckPassed:
     """ex-ch1-read-table: orders of magnitude of training FLOPs from the scratchpad point up to the
-    leftmost few-shot point."""
+    leftmost few-shot point.
+
+    Used in chapter 1, section 'Exercises'.
+    """
     got = as_number("orders", orders)
     points = ec.emergence_points("flops")
     scratch = next(pt for pt in points if pt.task.startswith("Scratchpad"))

@@ -41,7 +41,10 @@ def _half_scale(table: pd.DataFrame, k: int = HALF_K, L: int = HALF_L, log=math.
 
 
 def check_fc_half_scale(n_half: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-half-scale: the N at which the toy forecast (fitted on the 7 smallest, L = 6) reaches EM = 1/2."""
+    """ex-fc-half-scale: the N at which the toy forecast (fitted on the 7 smallest, L = 6) reaches EM = 1/2.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
     got = as_number("n_half", n_half)
     want = _half_scale(table)
@@ -70,7 +73,10 @@ def _largest_forecast(table: pd.DataFrame, k: int, method: str, target_len: int 
 
 
 def check_fc_predict_k(forecast: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-predict-k: the direct forecast of the largest model's exact match (all items) from the 6 smallest."""
+    """ex-fc-predict-k: the direct forecast of the largest model's exact match (all items) from the 6 smallest.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
     got = as_number("forecast", forecast)
     if not 0 <= got <= 1:
@@ -102,7 +108,10 @@ def _samples_for_passes(table: pd.DataFrame, L: int = BUDGET_L,
 
 
 def check_fc_budget(samples_per_item: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-budget: samples per item for 10 expected passes on the length-6 items at the smallest model."""
+    """ex-fc-budget: samples per item for 10 expected passes on the length-6 items at the smallest model.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
     got = as_number("samples_per_item", samples_per_item)
     if got <= 0:

@@ -50,7 +50,10 @@ def _first_order_terms() -> dict[str, sp.Expr]:
 
 
 def check_metrics_series(first_order: Mapping[str, Any]) -> CheckPassed:
-    """ex-metrics-series: the first-order (epsilon) coefficient of each metric, as a dict name -> coefficient."""
+    """ex-metrics-series: the first-order (epsilon) coefficient of each metric, as a dict name -> coefficient.
+
+    Used in chapter 3, section 'Exercises'.
+    """
     want = _first_order_terms()
     if not isinstance(first_order, Mapping):
         raise ValueError(f"first_order must be a dict from metric name to coefficient; got {type(first_order).__name__}")
@@ -94,7 +97,10 @@ def _scale_with_token_prob(p: float, model: tm.ToyModel = CHAPTER_MODEL) -> floa
 
 
 def check_metrics_predict_rho(em: float) -> CheckPassed:
-    """ex-metrics-predict-rho: exact match for p = 0.8, L = 5 with error correlation rho = 0.2."""
+    """ex-metrics-predict-rho: exact match for p = 0.8, L = 5 with error correlation rho = 0.2.
+
+    Used in chapter 3, section 'Exercises'.
+    """
     got = as_number("em", em)
     p, L, rho = 0.8, 5, 0.2
     n_08 = _scale_with_token_prob(p)
@@ -127,7 +133,10 @@ def _chapter3_distances() -> dict[str, float]:
 
 def check_metrics_levenshtein(hamming: float, levenshtein: float) -> CheckPassed:
     """ex-metrics-levenshtein: mean Hamming and mean Levenshtein distance of the smallest model
-    (N = 1e7), first L = 5 tokens of Chapter 3's stored outputs."""
+    (N = 1e7), first L = 5 tokens of Chapter 3's stored outputs.
+
+    Used in chapter 3, section 'Exercises'.
+    """
     h_got, l_got = as_number("hamming", hamming), as_number("levenshtein", levenshtein)
     d = _chapter3_distances()
     L = 5
@@ -147,7 +156,10 @@ def check_metrics_levenshtein(hamming: float, levenshtein: float) -> CheckPassed
 
 
 def check_metrics_mcg_smooth(N: Sequence[float], grades: Sequence[float], num_items: int = 4000) -> CheckPassed:
-    """ex-metrics-mcg-smooth: the multiple-choice grade of the rho = 0.3 outputs at scales N."""
+    """ex-metrics-mcg-smooth: the multiple-choice grade of the rho = 0.3 outputs at scales N.
+
+    Used in chapter 3, section 'Exercises'.
+    """
     N = check_positive_array("N", N)
     if N.ndim != 1 or N.size < 2:
         raise ValueError(f"N must be a 1-D array of at least 2 scales; got shape {N.shape}")

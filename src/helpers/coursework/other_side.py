@@ -34,7 +34,10 @@ def _loss_pairs(table: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def check_other_loss_slope(L: int, slope: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-other-loss-slope: least-squares slope of ln(exact match) against per-token loss at target length L."""
+    """ex-other-loss-slope: least-squares slope of ln(exact match) against per-token loss at target length L.
+
+    Used in chapter 9, section 'Exercises'.
+    """
     from .. import other_side as osd
 
     pairs = _loss_pairs(table)
@@ -52,7 +55,10 @@ def check_other_loss_slope(L: int, slope: float, table: pd.DataFrame | None = No
 
 
 def check_other_mcq_threshold(num_options: int, p_even: float, p_one: float) -> CheckPassed:
-    """ex-other-mcq-threshold: right-option probability needed with the wrong mass spread evenly, and on one option."""
+    """ex-other-mcq-threshold: right-option probability needed with the wrong mass spread evenly, and on one option.
+
+    Used in chapter 9, section 'Exercises'.
+    """
     K = check_int("num_options", num_options, low=2)
     got_even, got_one = as_number("p_even", p_even), as_number("p_one", p_one)
     share_even = 1.0 / (K - 1)
@@ -76,7 +82,10 @@ def _first(history: pd.DataFrame, column: str, level: float) -> float:
 
 
 def check_other_grok_delay(ratio: float, history: pd.DataFrame) -> CheckPassed:
-    """ex-other-grok-delay: (first step with test accuracy >= 0.9) / (first step with train accuracy >= 0.99)."""
+    """ex-other-grok-delay: (first step with test accuracy >= 0.9) / (first step with train accuracy >= 0.99).
+
+    Used in chapter 9, section 'Exercises'.
+    """
     if not isinstance(history, pd.DataFrame) or not {"step", "train_acc", "test_acc"} <= set(history.columns):
         raise ValueError("history must be run.history from helpers.grokking.train (columns step, train_acc, test_acc)")
     got = as_number("ratio", ratio)

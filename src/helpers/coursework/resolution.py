@@ -21,7 +21,10 @@ __all__ = ["CHECKS", "check_res_items_needed", "check_res_predict_zero", "check_
 
 def check_res_items_needed(n_onset: float, n_detect: float) -> CheckPassed:
     """ex-res-items-needed: (a) items that put the onset at N = 1e8 (L = 5); (b) items for a 95 % chance
-    that a 1e8 model scores above zero."""
+    that a 1e8 model scores above zero.
+
+    Used in chapter 4, section 'Exercises'.
+    """
     a_got, b_got = as_number("n_onset", n_onset), as_number("n_detect", n_detect)
     L, N = 5, 1e8
     em = float(tm.exact_match(N, L, CHAPTER_MODEL))
@@ -42,7 +45,10 @@ def check_res_items_needed(n_onset: float, n_detect: float) -> CheckPassed:
 
 def check_res_predict_zero(p_zero: float, ci_upper: float) -> CheckPassed:
     """ex-res-predict-zero: (a) P(score 0) for EM = 0.5 % on 200 items; (b) upper end of the two-sided
-    95 % interval for 0 of 200."""
+    95 % interval for 0 of 200.
+
+    Used in chapter 4, section 'Exercises'.
+    """
     a_got, b_got = as_number("p_zero", p_zero), as_number("ci_upper", ci_upper)
     em, n = 0.005, 200
     a_want = float(res.prob_observe_zero(em, n))
@@ -73,7 +79,10 @@ def _four_size_counts() -> tuple[np.ndarray, np.ndarray]:
 
 
 def check_res_four_sizes(intervals: Sequence[Sequence[float]]) -> CheckPassed:
-    """ex-res-four-sizes: the 95 % Clopper-Pearson interval (low, high) of each of the four measured scores."""
+    """ex-res-four-sizes: the 95 % Clopper-Pearson interval (low, high) of each of the four measured scores.
+
+    Used in chapter 4, section 'Exercises'.
+    """
     try:
         arr = np.asarray(intervals, dtype=float)
     except (TypeError, ValueError):

@@ -24,7 +24,10 @@ KAPLAN_MODEL = tm.ToyModel(c=8.8e13, alpha=-0.076)  # Kaplan et al.'s fit, given
 
 
 def check_toy_kaplan(n_star: Sequence[float], width: float) -> CheckPassed:
-    """ex-toy-kaplan: N* for L = 1..5 with Kaplan's constants, and the decades from EM = 1 % to 50 %."""
+    """ex-toy-kaplan: N* for L = 1..5 with Kaplan's constants, and the decades from EM = 1 % to 50 %.
+
+    Used in chapter 2, section 'Exercises'.
+    """
     got = as_numbers("n_star", n_star, 5)
     w_got = as_number("width", width)
     problems = []
@@ -42,7 +45,10 @@ def check_toy_kaplan(n_star: Sequence[float], width: float) -> CheckPassed:
 
 
 def check_toy_double(shift: float, em_10: float) -> CheckPassed:
-    """ex-toy-double: (a) decades N* moves from L = 5 to L = 10; (c) EM at N = 1e12 for L = 10."""
+    """ex-toy-double: (a) decades N* moves from L = 5 to L = 10; (c) EM at N = 1e12 for L = 10.
+
+    Used in chapter 2, section 'Exercises'.
+    """
     s_got, e_got = as_number("shift", shift), as_number("em_10", em_10)
     ratio = tm.steepest_scale(10, CHAPTER_MODEL) / tm.steepest_scale(5, CHAPTER_MODEL)
     s_want = math.log10(ratio)
@@ -69,7 +75,10 @@ def _width_decades(alpha: float) -> float:
 
 
 def check_toy_width(width: Any) -> CheckPassed:
-    """ex-toy-width: log10 N_0.9 - log10 N_0.1, as a sympy expression in alpha or as its value at alpha = -0.3."""
+    """ex-toy-width: log10 N_0.9 - log10 N_0.1, as a sympy expression in alpha or as its value at alpha = -0.3.
+
+    Used in chapter 2, section 'Exercises'.
+    """
     alphas = (-0.1, -0.3, -0.76)
     if isinstance(width, sp.Basic) and width.free_symbols:
         names = sorted(str(sym) for sym in width.free_symbols)
@@ -97,7 +106,10 @@ def check_toy_width(width: Any) -> CheckPassed:
 
 def check_toy_levenshtein(output: Sequence, target: Sequence) -> CheckPassed:
     """ex-toy-levenshtein: an output that differs from its target by substitutions only, yet whose
-    Levenshtein distance is smaller than its number of wrong tokens."""
+    Levenshtein distance is smaller than its number of wrong tokens.
+
+    Used in chapter 2, section 'Exercises'.
+    """
     out, tgt = as_tokens("output", output), as_tokens("target", target)
     if len(out) != len(tgt):
         raise SelfCheckError("ex-toy-levenshtein: output and target differ in length, so this is not "

@@ -26,7 +26,10 @@ MIN_FOLLOW = 0.7  # ex-vision-remove-emergence: |rank correlation| of the graded
 
 
 def check_vision_half(a_half: float, slope: float) -> CheckPassed:
-    """ex-vision-half: for K = 5, the accuracy a at which a**K = 1/2, and d(a**K)/da there."""
+    """ex-vision-half: for K = 5, the accuracy a at which a**K = 1/2, and d(a**K)/da there.
+
+    Used in chapter 8, section 'Exercises'.
+    """
     a_got, s_got = as_number("a_half", a_half), as_number("slope", slope)
     K = K_EXERCISE
     a_want = 0.5 ** (1 / K)
@@ -63,7 +66,10 @@ def _curve(params: np.ndarray, errors: Sequence[np.ndarray], c: float) -> np.nda
 
 def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_model: Sequence) -> CheckPassed:
     """ex-vision-make-emergent: a threshold c whose Reconstruction_c curve (over the given models' per-image
-    squared errors) rises by at least 0.5 and scores at least 3 times the emergence score of the MSE's fall."""
+    squared errors) rises by at least 0.5 and scores at least 3 times the emergence score of the MSE's fall.
+
+    Used in chapter 8, section 'Exercises'.
+    """
     c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     mse_score = emergence_score(params, [-e.mean() for e in errors])
     curve = _curve(params, errors, c_got)
@@ -104,7 +110,10 @@ def check_vision_remove_emergence(values: Sequence[float], relative: float, para
                                   errors_by_model: Sequence, c: float) -> CheckPassed:
     """ex-vision-remove-emergence: a graded metric of the same per-image errors (one value per model, smallest
     model first) whose relative score R (oriented, over n - 1) is below the chapter 6 threshold, while
-    Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve."""
+    Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve.
+
+    Used in chapter 8, section 'Exercises'.
+    """
     c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     order = np.argsort(params)
     if (order != np.arange(params.size)).any():

@@ -75,7 +75,10 @@ def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
 
 def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                          target_len: int | None = None, xscale: str = "log", yscale: str = "linear") -> Figure:
-    """One metric of the sweep against parameters: each seed (open circles) and their mean (line)."""
+    """One metric of the sweep against parameters: each seed (open circles) and their mean (line).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     check_choice("xscale", xscale, _SCALES)
     check_choice("yscale", yscale, _SCALES)
     fig, ax = new_figure(width=6.4, height=4.0)
@@ -89,7 +92,10 @@ def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, ta
 def plot_metrics_grid(table: pd.DataFrame,
                       metrics: Sequence[str] = ("exact_match", "cross_entropy", "token_accuracy", "edit_distance"),
                       *, task: str | None = None, target_len: int | None = None) -> Figure:
-    """Several metrics of the same outputs against parameters, one panel each (seeds and mean)."""
+    """Several metrics of the same outputs against parameters, one panel each (seeds and mean).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     metrics = list(metrics)
     if not 1 <= len(metrics) <= 6:
         raise ValueError(f"metrics must name 1 to 6 metrics; got {len(metrics)}")
@@ -107,7 +113,10 @@ def plot_metrics_grid(table: pd.DataFrame,
 
 def plot_target_length(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                        yscale: str = "log", params: Sequence[int] | None = None) -> Figure:
-    """The metric (mean over seeds) against target length L, one line per model size."""
+    """The metric (mean over seeds) against target length L, one line per model size.
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     check_choice("yscale", yscale, _SCALES)
     rows = tables.metric_rows(table, metric, task, None)
     sizes = sorted(int(p) for p in rows["params"].unique())
@@ -138,6 +147,8 @@ def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
 
     ``correct`` is a 0/1 array (models, items): item i answered exactly right by model m. A score of
     0 of n is drawn as an open triangle at the bottom with a bar up to its upper bound.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     correct = np.asarray(correct)
     if correct.ndim != 2 or correct.shape[1] < 1 or not np.isin(correct, (0, 1)).all():
@@ -183,6 +194,8 @@ def plot_resolution_counts(counts: pd.DataFrame, *, chance: dict[str, float] | N
     intervals of the same model on 4,000 and on 100,000 items sit next to each other. A 0 of n is an
     open triangle at the bottom with a bar up to its upper bound. ``chance`` maps a label to a rate,
     each drawn as a horizontal line.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     if not isinstance(counts, pd.DataFrame):
         raise ValueError(f"counts must be a pandas DataFrame; got {type(counts).__name__}")
@@ -239,6 +252,8 @@ def plot_independence(comparison: pd.DataFrame) -> Figure:
     ``comparison`` has columns params, target_len, measured, predicted (one row per model and L).
     Points above the diagonal: errors cluster on the same items (positively correlated). Rows with a
     0 in either column have no place on the log axes and are left out.
+
+    Taught in chapter 5, section 'Is exact match $p^L$? Independence on trained models'.
     """
     need = ("params", "target_len", "measured", "predicted")
     if not isinstance(comparison, pd.DataFrame) or any(c not in comparison.columns for c in need):

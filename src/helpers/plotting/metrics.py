@@ -53,7 +53,10 @@ def _check_metric(metric: str) -> str:
 
 
 def metric_of_error(metric: str, eps, L: float = 1) -> np.ndarray:
-    """A toy metric as a function of the per-token error ``eps = 1 - p`` (independent errors)."""
+    """A toy metric as a function of the per-token error ``eps = 1 - p`` (independent errors).
+
+    Taught in chapter 3, section 'Linear, nonlinear, discontinuous: all in terms of $\\epsilon$'.
+    """
     _check_metric(metric)
     eps = np.asarray(eps, dtype=float)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
@@ -101,7 +104,10 @@ def _draw_vs_scale(ax, table, metric, L, model, rho, analytic=True, legend=False
 
 def plot_same_outputs(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = tm.ToyModel(),
                       rho: float = 0.0) -> Figure:
-    """Six metrics against scale, all computed from one set of sampled outputs, with the toy formulas."""
+    """Six metrics against scale, all computed from one set of sampled outputs, with the toy formulas.
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
+    """
     L = check_int("L", L, low=1)
     fig, axes = new_figure(2, 3, width=10.5, height=6.2)
     for i, (ax, metric) in enumerate(zip(axes.ravel(), sim.METRICS)):
@@ -112,7 +118,10 @@ def plot_same_outputs(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = t
 
 def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: int = 5, *,
                          model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """One metric on fixed outputs: against scale N (left) and against per-token error eps (right)."""
+    """One metric on fixed outputs: against scale N (left) and against per-token error eps (right).
+
+    Taught in chapter 3, section 'Linear, nonlinear, discontinuous: all in terms of $\\epsilon$'.
+    """
     _check_metric(metric)
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=9.5, height=3.8)
@@ -132,7 +141,10 @@ def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: in
 
 
 def plot_taylor(L: int = 5, lengths=(2, 5, 10, 50)) -> Figure:
-    """Exact match ``(1-eps)^L`` against its Taylor approximations (left) and the linear error against L*eps (right)."""
+    """Exact match ``(1-eps)^L`` against its Taylor approximations (left) and the linear error against L*eps (right).
+
+    Taught in chapter 3, section 'Near $p = 1$, exact match is linear too'.
+    """
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=10, height=3.8)
     eps = np.linspace(0, 1, 401)
@@ -162,7 +174,10 @@ def plot_taylor(L: int = 5, lengths=(2, 5, 10, 50)) -> Figure:
 
 
 def plot_correlated_errors(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """Exact match (left) and per-token accuracy (right) against p for several within-item correlations rho."""
+    """Exact match (left) and per-token accuracy (right) against p for several within-item correlations rho.
+
+    Taught in chapter 3, section 'A Monte Carlo check of the independence approximation'.
+    """
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=10, height=3.8)
     rhos = sorted(table.rho.unique())

@@ -35,7 +35,10 @@ def _n_label(n: int) -> str:
 
 
 def plot_prob_observe_zero(n_values: Sequence[int] = DEFAULT_N_VALUES, confidence: float = 0.95) -> Figure:
-    """P(observe 0 | EM, n) = (1-EM)**n against the true EM, one curve per test-set size n."""
+    """P(observe 0 | EM, n) = (1-EM)**n against the true EM, one curve per test-set size n.
+
+    Taught in chapter 4, section 'The smallest score a test set can report'.
+    """
     fig, ax = new_figure(width=7.5)
     em = np.logspace(-8, 0, 400)
     for n, color in zip(n_values, sequential_colors(len(n_values))):
@@ -51,7 +54,10 @@ def plot_prob_observe_zero(n_values: Sequence[int] = DEFAULT_N_VALUES, confidenc
 
 
 def plot_detection_limit(confidence: float = 0.95, n_max: int = 1_000_000) -> Figure:
-    """Detection limit, the rule of three 3/n and the Clopper-Pearson upper bound at 0 of n, against n."""
+    """Detection limit, the rule of three 3/n and the Clopper-Pearson upper bound at 0 of n, against n.
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     fig, ax = new_figure()
     n = np.unique(np.logspace(0, np.log10(n_max), 60).round().astype(int))
     limit = np.array([res.detection_limit(int(m), confidence) for m in n])
@@ -67,7 +73,10 @@ def plot_detection_limit(confidence: float = 0.95, n_max: int = 1_000_000) -> Fi
 
 
 def plot_onset(L: float = 5, n_values: Sequence[int] = DEFAULT_N_VALUES, model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """Toy exact match on log-log axes, the 1/n floor of each test set and the apparent onset it causes."""
+    """Toy exact match on log-log axes, the 1/n floor of each test set and the apparent onset it causes.
+
+    Taught in chapter 4, section 'Where "emergence" appears to start'.
+    """
     fig, ax = new_figure()
     N = res.family_scales(300)
     ax.loglog(N, tm.exact_match(N, L, model), color=METRIC_COLORS["exact_match"], lw=2, label=f"EM = p(N)$^{{{L:g}}}$")
@@ -89,7 +98,10 @@ def plot_simulated_evaluations(
     confidence: float = 0.95,
     model: tm.ToyModel = tm.ToyModel(),
 ) -> Figure:
-    """One simulated n-item evaluation of the toy family: linear axes (left) and log axes with CIs (right)."""
+    """One simulated n-item evaluation of the toy family: linear axes (left) and log axes with CIs (right).
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
     n = check_int("n", n, low=1)
     N = res.family_scales(num_scales)
     em = tm.exact_match(N, L, model)
@@ -133,7 +145,10 @@ def plot_sparse_scales(
     seed: int = 0,
     model: tm.ToyModel = tm.ToyModel(),
 ) -> Figure:
-    """The same family measured at a few scales (bold) and at many (faint): few points make a jump."""
+    """The same family measured at a few scales (bold) and at many (faint): few points make a jump.
+
+    Taught in chapter 4, section 'Too few model sizes'.
+    """
     num_scales = check_int("num_scales", num_scales, low=2)
     fig, ax = new_figure()
     dense_N = res.family_scales(51)

@@ -55,6 +55,8 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
     """Left: accuracy a against N (smooth); right: "K out of K" subset accuracy, with a**K dashed, scores in legends.
 
     ``every`` keeps every ``every``-th model size only (sparse sampling of the family).
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
     """
     table = tables.check_table(table, ["accuracy", "subset_accuracy"])
     K = check_int("K", K, low=1, high=int(table["K"].max()))
@@ -91,7 +93,10 @@ def _ordinal(n: int) -> str:
 
 
 def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
-    """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is."""
+    """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     c = check_real("c", c, low=0, low_open=True)
     params, errors = tables.by_size(params, errors_by_model)
     mse = pd.Series([vm.mean_squared_error(e) for e in errors], index=params)
@@ -126,7 +131,10 @@ def _phi(z: np.ndarray) -> np.ndarray:
 
 def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
     """Left: mean +- sd of ln e_i per model, its fitted line and ln c; right: measured Reconstruction_c at c with
-    the lognormal predictions Phi((ln c - mu) / sigma), per model and from the line with the pooled sigma."""
+    the lognormal predictions Phi((ln c - mu) / sigma), per model and from the line with the pooled sigma.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     c = check_real("c", c, low=0, low_open=True)
     params, errors = tables.by_size(params, errors_by_model)
     fit = tables.lognormal_fit(params, errors)
@@ -151,7 +159,10 @@ def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[n
 
 
 def plot_emergence_vs_c(cs: Sequence[float], scores: Sequence[float], best_c: float | None = None) -> Figure:
-    """Emergence score of Reconstruction_c against the threshold c; infinite scores drawn as triangles at the top."""
+    """Emergence score of Reconstruction_c against the threshold c; infinite scores drawn as triangles at the top.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     cs, scores = np.asarray(cs, dtype=float), np.asarray(scores, dtype=float)
     if cs.ndim != 1 or cs.shape != scores.shape or cs.size < 2:
         raise ValueError("cs and scores must be 1-D arrays of the same length (at least 2)")
@@ -172,7 +183,10 @@ def plot_emergence_vs_c(cs: Sequence[float], scores: Sequence[float], best_c: fl
 
 
 def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
-    """Sequence model: per-item accuracy (smooth) and all-items-right (sharp) on sequences of K items, with a**K."""
+    """Sequence model: per-item accuracy (smooth) and all-items-right (sharp) on sequences of K items, with a**K.
+
+    Taught in chapter 8, section 'Experiment 3: the whole sequence right'.
+    """
     table = tables.check_table(table, ["item_accuracy", "all_correct"])
     K = check_int("K", K, low=1, high=int(table["K"].max()))
     item = tables.seed_mean(table, "item_accuracy", K=K)
@@ -195,7 +209,10 @@ def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
 
 
 def plot_k_family(table: pd.DataFrame, metric: str = "subset_accuracy", every: int = 1) -> Figure:
-    """The sharp metric for every K = 1..5 (mean over seeds) on one axis, with each curve's emergence score."""
+    """The sharp metric for every K = 1..5 (mean over seeds) on one axis, with each curve's emergence score.
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     table = tables.check_table(table, [metric])
     every = check_int("every", every, low=1, high=4)
     Ks = sorted(int(k) for k in table.loc[table["metric"] == metric, "K"].unique())

@@ -41,7 +41,10 @@ KS = (1, 2, 3, 4, 5)  # items per tuple / sequence
 
 @dataclass(frozen=True)
 class VisionSweep:
-    """One experiment: a model family trained at several sizes and seeds, scored on one fixed test set."""
+    """One experiment: a model family trained at several sizes and seeds, scored on one fixed test set.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
 
     experiment: str = "classifier"  # one of EXPERIMENTS
     sizes: tuple[int, ...] = ()  # indices into the experiment's family; () means every size
@@ -96,7 +99,10 @@ QUICK_SWEEPS: dict[str, VisionSweep] = {
 
 
 def code_version() -> str:
-    """Hash of the code that produces a unit's numbers (data, models, training, metrics) and the torch version."""
+    """Hash of the code that produces a unit's numbers (data, models, training, metrics) and the torch version.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     here = Path(__file__).resolve().parent
     files = [here / f for f in ("datasets.py", "models.py", "train.py", "metrics.py")]
     return sweeps.code_version(files)
@@ -138,6 +144,8 @@ def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = N
 
     ``data`` may pass the experiment's dataset when it is already loaded (it must equal ``config.data()``,
     whose generation otherwise takes seconds); its input length is checked against the experiment's.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
     """
     if data is None:
         data = config.data()
@@ -151,14 +159,20 @@ def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = N
 
 def autoencoder_errors(cfg: models.AEConfig, data: datasets.ImageData, train_config: train.TrainConfig,
                        seed: int) -> np.ndarray:
-    """Train one autoencoder on ``data`` and return the squared error of each test image (picklable work)."""
+    """Train one autoencoder on ``data`` and return the squared error of each test image (picklable work).
+
+    Used in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     model = train.train_autoencoder(cfg, data, train_config, seed=seed)
     return train.reconstruction_errors(model, data.x_test)
 
 
 def run_sweep(config: VisionSweep, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
               progress: bool = True) -> pd.DataFrame:
-    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
+    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     return sweeps.run_sweep(config, run_unit, params_of=models.count_params, version=code_version(),
                             cache_dir=cache_dir, workers=workers, progress=progress,
                             desc=f"vision {config.experiment}: sizes trained",
@@ -166,13 +180,19 @@ def run_sweep(config: VisionSweep, *, cache_dir: str | os.PathLike = RESULTS / "
 
 
 def save_results(config: VisionSweep, table: pd.DataFrame, out_dir: str | os.PathLike = RESULTS) -> Path:
-    """Write ``<out>/vision_<experiment>.csv`` and, beside it, the configuration, code version and command."""
+    """Write ``<out>/vision_<experiment>.csv`` and, beside it, the configuration, code version and command.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     return sweeps.save_table(Path(out_dir) / f"vision_{config.experiment}.csv", config, table, version=code_version(),
                              command=f"python -m helpers.vision.sweep --experiment {config.experiment}")
 
 
 def load_results(experiment: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, VisionSweep]:
-    """The committed table of ``experiment`` and the configuration that made it."""
+    """The committed table of ``experiment`` and the configuration that made it.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     if experiment not in EXPERIMENTS:
         raise ValueError(f"experiment must be one of {EXPERIMENTS}; got {experiment!r}")
     csv_path = Path(out_dir) / f"vision_{experiment}.csv"
@@ -183,7 +203,10 @@ def load_results(experiment: str, out_dir: str | os.PathLike = RESULTS) -> tuple
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: run the default sweeps (or one experiment) and save the tables under results/."""
+    """Command line: run the default sweeps (or one experiment) and save the tables under results/.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--experiment", choices=EXPERIMENTS, help="one experiment (default: all three)")
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default: the sweep's)")

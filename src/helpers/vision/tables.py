@@ -12,18 +12,19 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..validation import check_columns
+
 __all__ = ["COLUMNS", "check_table", "seed_mean", "by_size", "lognormal_fit"]
 
 COLUMNS: tuple[str, ...] = ("params", "seed", "metric", "K", "c", "value")
 
 
 def check_table(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    """``table`` itself if it is a vision sweep table holding ``metrics``, else ValueError naming what is missing."""
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"table must be a pandas DataFrame from helpers.vision.sweep; got {type(table).__name__}")
-    missing = [c for c in COLUMNS if c not in table.columns]
-    if missing:
-        raise ValueError(f"table must have the columns {list(COLUMNS)}; missing {missing}")
+    """``table`` itself if it is a vision sweep table holding ``metrics``, else ValueError naming what is missing.
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
+    check_columns(table, COLUMNS, made_by="helpers.vision.sweep")
     absent = [m for m in metrics if m not in set(table["metric"])]
     if absent:
         raise ValueError(f"table must hold the metrics {list(metrics)}; missing {absent}")
@@ -31,7 +32,10 @@ def check_table(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
 
 def seed_mean(table: pd.DataFrame, metric: str, K: int = 0, c: float = 0.0) -> pd.Series:
-    """Mean over seeds of one metric (at one K and c) against params, ascending."""
+    """Mean over seeds of one metric (at one K and c) against params, ascending.
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     check_table(table, [metric])
     rows = table[(table["metric"] == metric) & (table["K"] == K) & np.isclose(table["c"], c)]
     if rows.empty:
@@ -40,7 +44,10 @@ def seed_mean(table: pd.DataFrame, metric: str, K: int = 0, c: float = 0.0) -> p
 
 
 def by_size(params, errors_by_model) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The models' sizes in ascending order and their per-image error arrays in that order (at least 3 models)."""
+    """The models' sizes in ascending order and their per-image error arrays in that order (at least 3 models).
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     params = np.asarray(params, dtype=float)
     if params.ndim != 1 or len(params) != len(errors_by_model) or len(params) < 3:
         raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
@@ -53,6 +60,8 @@ def lognormal_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray]
 
     Columns: params, mu, sigma (per model), mu_line (the least-squares line at that N), sigma_pooled
     (root mean of the per-model variances). Errors must be positive (their logarithm is taken).
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
     """
     params, errors = by_size(params, errors_by_model)
     if any((e <= 0).any() for e in errors):
