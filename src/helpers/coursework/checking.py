@@ -177,7 +177,7 @@ def verdict(label: str, problems: list[str | None], passed: str) -> CheckPassed:
     return CheckPassed(f"✓ {label}: {passed}")
 
 
-# --- the toy model of chapters 1-4 ----------------------------------------------------------------
+# --- the toy model of chapters 1-4 ------------------------------------------------------------
 
 
 def decades_where_em(q: float, L: float, model: tm.ToyModel) -> float:
