@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from helpers.arithmetic import sweep
+from helpers.cache import ResultCache
 
 TINY = sweep.SweepConfig(task="mul_kx1", sizes=(0, 1), seeds=(0, 1), steps=4, warmup_steps=1, num_test=40,
                          batch_size=16)
@@ -45,7 +46,7 @@ def test_cached_units_are_reused(table_and_cache, monkeypatch) -> None:
 
 def test_corrupt_unit_is_reported_and_recomputed(table_and_cache, capsys, monkeypatch) -> None:
     table, cache_dir = table_and_cache
-    csv_path, _ = sweep.ResultCache(cache_dir, code_version=sweep.code_version()).paths(TINY.unit(1))
+    csv_path, _ = ResultCache(cache_dir, code_version=sweep.code_version()).paths(TINY.unit(1))
     csv_path.write_text(csv_path.read_text().replace("exact_match", "exact_mitch", 1))
     calls = []
     real_unit = sweep.run_unit

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
@@ -152,71 +151,6 @@ def test_committed_sweep_forecasts_are_probabilities() -> None:
         assert f.shape == (10, 5) and ((f >= 0) & (f <= 1)).all()
 
 
-# ------------------------------------------------------------------ sampling and PassUntil
-
-class FixedModel(torch.nn.Module):
-    """A 'model' whose next-token distribution at each answer column puts probability q on the right digit."""
-
-    num_members = 1
-
-    def __init__(self, task, q: float) -> None:
-        super().__init__()
-        self.task, self.q = task, q
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        E, B, T = X.shape
-        V = 14
-        logits = torch.full((E, B, T, V), -30.0)
-        start = self.task.answer_start
-        right = X[:, :, start:]  # the right tokens when X is teacher forced
-        wrong = (right + 1) % 10
-        for j in range(right.shape[2]):
-            col = logits[:, :, start - 1 + j]
-            col.scatter_(-1, right[:, :, j:j + 1], math.log(self.q))
-            col.scatter_(-1, wrong[:, :, j:j + 1], math.log(1 - self.q))
-        return logits
-
-
-def test_sampling_matches_exact_answer_probability() -> None:
-    from helpers.arithmetic import tasks
-
-    task = tasks.get_task("mul_kx1")
-    pairs = np.array([[12, 3], [456, 7], [9, 9]])
-    m = FixedModel(task, 0.5)
-    ap = fc.answer_probability(m, task, pairs)
-    assert ap == pytest.approx([0.5**3, 0.5**4, 0.5**2], rel=1e-4)
-    g = torch.Generator().manual_seed(0)
-    hits = fc.sample_answers(m, task, pairs, 20_000, generator=g)
-    assert hits / 20_000 == pytest.approx(ap, abs=0.015)
-    est, lo, hi = fc.sampled_pass_rate(hits, 20_000)
-    assert est == pytest.approx(ap.mean(), abs=0.01)
-    assert lo <= ap.mean() <= hi
-    assert lo < est < hi
-
-
-def test_pass_until_counts_attempts() -> None:
-    from helpers.arithmetic import tasks
-
-    task = tasks.get_task("mul_kx1")
-    pairs = np.tile([[456, 7]], (400, 1))  # L = 4: pass rate 1/16
-    g = torch.Generator().manual_seed(0)
-    r = fc.pass_until(FixedModel(task, 0.5), task, pairs, budget=100, generator=g, chunk=7)
-    assert (r.attempts <= 100).all() and (r.attempts >= 1).all()
-    assert r.passed.mean() > 0.99  # P(no pass in 100) = (15/16)^100 < 0.2 %
-    assert r.attempts.mean() == pytest.approx(16, rel=0.15)  # geometric mean 1/p
-    est, lo, hi = fc.pass_rate_estimate(r)
-    assert lo <= 1 / 16 <= hi
-    none = fc.pass_until(FixedModel(task, 0.5), task, pairs[:5], budget=1, generator=g)
-    assert (none.attempts == 1).all()
-
-
-def test_sampled_pass_rate_rejects_bad_counts() -> None:
-    with pytest.raises(ValueError, match="hits"):
-        fc.sampled_pass_rate([5, 11], 10)
-    with pytest.raises(ValueError, match="num_samples"):
-        fc.sampled_pass_rate([1], 0)
-
-
 # ------------------------------------------------------------------ plots
 
 def test_forecast_plot_draws_the_table() -> None:
@@ -280,24 +214,6 @@ def test_plots_return_figures() -> None:
         pf.plot_pass_rate(arr, 7, 4)
     with pytest.raises(ValueError, match="sampled"):
         pf.plot_pass_rate(arr, 3, 4, sampled={1000: (0.0, 0.0, 1e-3)})
-
-
-def test_live_model_is_the_committed_seed_0_member() -> None:
-    """Chapter 7 retrains the sweep's smallest model with seed 0: its exact pass rate matches the committed table."""
-    from helpers.arithmetic import sweep, tasks, train
-
-    torch.set_num_threads(1)
-    config = sweep.SweepConfig(task="mul_kx1", seeds=(0,))
-    task = tasks.get_task("mul_kx1")
-    split = task.split(config.num_test, config.split_seed)
-    result = train.train(config.train_config(0), lambda b, g: task.sample_train(b, g, exclude=split), progress=False)
-    lengths = task.encode(split.pairs)[2].numpy()
-    table, _ = sweep.load_results("mul_kx1")
-    for L in (4, 5):
-        got = fc.answer_probability(result.model, task, split.pairs[lengths == L]).mean()
-        want = table[(table.params == table.params.min()) & (table.seed == 0) & (table.target_len == L)
-                     & (table.metric == "answer_prob")]["value"].item()
-        assert got == pytest.approx(want, rel=1e-3)
 
 
 # ------------------------------------------------------------------ any target length, parameter intervals

@@ -1,6 +1,8 @@
-"""helpers.parallel: results in input order, the same numbers as in-process, reused workers, clear errors."""
+"""helpers.parallel: results in input order (or as they finish), the same numbers as in-process, one reused pool,
+clear errors."""
 
 import os
+import time
 from functools import partial
 
 import pytest
@@ -15,6 +17,11 @@ def _pid_and_square(x: int) -> tuple[int, int]:
 
 def _threads(_: object) -> int:
     return torch.get_num_threads()
+
+
+def _sleep_then_pid(seconds: float) -> int:
+    time.sleep(seconds)
+    return os.getpid()
 
 
 def _seeded_sum(seed: int, n: int) -> float:
@@ -63,3 +70,22 @@ def test_bad_arguments_are_named(kwargs, match) -> None:
 def test_fn_must_be_callable() -> None:
     with pytest.raises(ValueError, match="fn must be callable"):
         parallel.map_in_workers(3, [1, 2])
+
+
+def test_completed_results_come_as_they_finish_from_the_same_pool() -> None:
+    out = list(parallel.completed_in_workers(_sleep_then_pid, [3.0, 0.0, 0.0], workers=2))
+    assert sorted(item for item, _ in out) == [0.0, 0.0, 3.0]
+    assert out[0][0] == 0.0, "a quick item comes back before the slow one started before it"
+    pids = {pid for _, pid in out}
+    assert os.getpid() not in pids
+    assert {pid for pid, _ in parallel.map_in_workers(_pid_and_square, range(4), workers=2)} <= pids, \
+        "map_in_workers reuses the processes of completed_in_workers: one pool"
+    assert parallel.map_in_workers(_threads, range(2), workers=2) == [1, 1]
+    parallel.shutdown()
+
+
+def test_completed_in_this_process_keeps_the_input_order_and_checks_arguments_at_once() -> None:
+    assert list(parallel.completed_in_workers(_pid_and_square, [3, 1], workers=1)) == \
+        [(3, (os.getpid(), 9)), (1, (os.getpid(), 1))]
+    with pytest.raises(ValueError, match=r"workers must be .*\[1"):
+        parallel.completed_in_workers(_pid_and_square, [1, 2], workers=0)  # before any item is asked for

@@ -1,48 +1,15 @@
-"""Plots of chapter 5 (helpers.plotting.arithmetic) and its self-checks (helpers.coursework_arithmetic)."""
+"""Plots of chapter 5 (helpers.plotting.arithmetic), on the made-up sweep table of test_arithmetic_tables."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
-from helpers import coursework_arithmetic as cwa
 from helpers import resolution as res
-from helpers.coursework import SelfCheckError
 from helpers.plotting import arithmetic as pa
-
-PARAMS = (678, 4310, 15518, 58670)
-SEEDS = (0, 1, 2)
-LENGTHS = (2, 3, 4, 5, 6)
-N_ITEMS = {2: 36, 3: 360, 4: 534, 5: 535, 6: 535}
-
-
-def _em(params: int, seed: int, L: int) -> float:
-    """A made-up exact match that rises with params, falls geometrically with L and differs by seed."""
-    p = {678: 0.2, 4310: 0.4, 15518: 0.7, 58670: 0.95}[params]
-    return float(np.clip(p**L * (1 + 0.1 * (seed - 1)), 0, 1))
-
-
-def make_table() -> pd.DataFrame:
-    """A small sweep table with the columns of evaluate.score plus params (values computed above)."""
-    rows = []
-    for N in PARAMS:
-        for seed in SEEDS:
-            for L in LENGTHS:
-                em = _em(N, seed, L)
-                tok = em ** (1 / L)
-                values = {"exact_match": em, "token_accuracy": tok, "cross_entropy": -np.log(max(tok, 1e-3)),
-                          "edit_distance": L * (1 - tok)}
-                for metric, value in values.items():
-                    rows.append(dict(task="mul_kx1", seed=seed, target_len=L, metric=metric, value=value,
-                                     n_items=N_ITEMS[L], params=N, size=PARAMS.index(N)))
-    return pd.DataFrame(rows)
-
-
-TABLE = make_table()
+from tests.test_arithmetic_tables import LENGTHS, N_ITEMS, PARAMS, SEEDS, TABLE, _em
 
 
 def _pooled_mean(metric: str, target_len: int | None = None) -> np.ndarray:
@@ -128,16 +95,6 @@ def test_task_selects_rows_of_that_task() -> None:
     fig = pa.plot_metric_vs_scale(both, "exact_match", task="mul_2x2")
     line = [ln for ln in fig.axes[0].get_lines() if ln.get_label() == "mean over seeds"][0]
     np.testing.assert_allclose(line.get_ydata(), 0.5 * _pooled_mean("exact_match"))
-
-
-def test_task_length_options_offer_only_lengths_each_task_has() -> None:
-    single = TABLE[TABLE.target_len == 4].assign(task="mul_2x2")
-    options = pa.task_length_options(pd.concat([TABLE, single]))
-    assert options[0] == ("mul_2x2 (L = 4)", ("mul_2x2", None))
-    assert options[1] == ("mul_kx1, all lengths", ("mul_kx1", None))
-    assert [value for _, value in options[2:]] == [("mul_kx1", L) for L in LENGTHS]
-    for _, (task, L) in options:  # every entry plots without error
-        assert isinstance(pa.plot_metric_vs_scale(pd.concat([TABLE, single]), task=task, target_len=L), Figure)
 
 
 # --- plot_target_length ------------------------------------------------------------------------
@@ -261,82 +218,3 @@ def test_independence_plots_measured_against_predicted() -> None:
         pa.plot_independence(comp.drop(columns="predicted"))
     with pytest.raises(ValueError, match="comparison"):
         pa.plot_independence(comp.assign(measured=1.5))
-
-
-# --- pooling, a law: pooling one length gives that length's rows back ---------------------------
-
-
-@settings(max_examples=25, deadline=None)
-@given(L=st.sampled_from(LENGTHS), metric=st.sampled_from(["exact_match", "edit_distance"]))
-def test_pooling_one_length_is_that_length(L: int, metric: str) -> None:
-    pooled = pa.pool_lengths(TABLE, metric, target_len=L)
-    rows = TABLE[(TABLE.metric == metric) & (TABLE.target_len == L)].sort_values(["params", "seed"])
-    np.testing.assert_allclose(pooled["value"], rows["value"])
-
-
-@settings(max_examples=25, deadline=None)
-@given(scale=st.floats(0.01, 1.0))
-def test_pooled_exact_match_lies_between_its_lengths(scale: float) -> None:
-    table = TABLE.assign(value=TABLE.value * scale)
-    pooled = pa.pool_lengths(table, "exact_match")
-    per_len = table[table.metric == "exact_match"].groupby(["params", "seed"])["value"]
-    lo, hi = per_len.min().to_numpy(), per_len.max().to_numpy()
-    assert ((pooled["value"].to_numpy() >= lo - 1e-12) & (pooled["value"].to_numpy() <= hi + 1e-12)).all()
-
-
-# --- self-checks --------------------------------------------------------------------------------
-
-
-def test_check_geometric_passes_the_right_answer_and_diagnoses_slips() -> None:
-    N = 15518
-    ratio = cwa.geometric_ratio(TABLE, N)
-    p = float(pa.seed_curves(TABLE, "token_accuracy").loc[N, "mean"])
-    assert cwa.check_arith_geometric(N, ratio, p, table=TABLE).startswith("✓")
-    with pytest.raises(SelfCheckError, match="exponential") as err:
-        cwa.check_arith_geometric(N, np.log(ratio), p, table=TABLE)
-    assert f"{ratio:.3f}" not in str(err.value)
-    with pytest.raises(SelfCheckError, match="positive"):
-        cwa.check_arith_geometric(N, -0.5, p, table=TABLE)
-    with pytest.raises(SelfCheckError, match="error rate"):
-        cwa.check_arith_geometric(N, ratio, 1 - p, table=TABLE)
-    with pytest.raises(ValueError, match="params"):
-        cwa.check_arith_geometric(999, ratio, p, table=TABLE)
-
-
-def test_geometric_ratio_recovers_a_geometric_law() -> None:
-    # seed 1 of the fake table is exactly p**L; the seed mean is p**L times a constant
-    assert cwa.geometric_ratio(TABLE, 15518) == pytest.approx(0.7, rel=1e-9)
-
-
-def test_check_chance_uses_the_split() -> None:
-    from helpers.arithmetic import tasks
-
-    task = tasks.get_task("mul_kx1")
-    split = task.split(500, seed=3)
-    lengths = task.encode(split.pairs)[2].numpy().astype(float)
-    want = float(np.sum(10.0**-lengths))
-    assert cwa.check_arith_chance(want, split).startswith("✓")
-    with pytest.raises(SelfCheckError, match="multiply"):
-        cwa.check_arith_chance(want / len(split), split)
-    with pytest.raises(SelfCheckError):
-        cwa.check_arith_chance(want * 3, split)
-    with pytest.raises(ValueError, match="split"):
-        cwa.check_arith_chance(want, split.pairs)
-
-
-def test_check_step_share() -> None:
-    shares = cwa.step_shares(TABLE)
-    em = res.largest_step_share(pa.seed_curves(TABLE, "exact_match")["mean"].to_numpy())
-    assert shares["exact_match"] == pytest.approx(em)
-    assert cwa.check_arith_step_share(shares["exact_match"], shares["token_accuracy"], table=TABLE).startswith("✓")
-    with pytest.raises(SelfCheckError, match="other metric"):
-        cwa.check_arith_step_share(shares["token_accuracy"], shares["exact_match"], table=TABLE)
-    with pytest.raises(SelfCheckError, match="between 0 and 1"):
-        cwa.check_arith_step_share(1.5, shares["token_accuracy"], table=TABLE)
-
-
-def test_checks_are_registered_by_label() -> None:
-    from helpers.coursework import check_name
-
-    assert set(cwa.CHECKS) == {"ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser"}
-    assert all(fn.__name__ == check_name(label) for label, fn in cwa.CHECKS.items())

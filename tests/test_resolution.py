@@ -49,7 +49,7 @@ lengths = st.floats(min_value=1.0, max_value=20.0)
         (lambda: res.simulate_evaluations(0.5, 10, num_evals=0), "num_evals"),
         (lambda: res.first_nonzero_scale([1e7, -1.0], [0, 1]), "N"),
         (lambda: res.first_nonzero_scale([1e7, 1e8], [0, 1, 2]), "N and scores"),
-        (lambda: pres.family_scales(1), "num_scales"),
+        (lambda: res.family_scales(1), "num_scales"),
     ],
 )
 def test_bad_input_names_the_argument(call, name):
@@ -217,6 +217,6 @@ def test_plots_return_figures():
 
 def test_simulated_evaluation_title_reports_the_first_nonzero_scale():
     fig = pres.plot_simulated_evaluations(n=100, seed=0, num_scales=26)
-    N = pres.family_scales(26)
+    N = res.family_scales(26)
     score = res.simulate_evaluations(tm.exact_match(N, 5), 100, seed=0)[0]
     assert f"{res.first_nonzero_scale(N, score):.2g}" in fig._suptitle.get_text()

@@ -64,8 +64,8 @@ def test_wrong_tokens_are_wrong(outputs):
 @pytest.mark.parametrize("metric", sim.METRICS)
 def test_independent_sampling_matches_toy_formulas(table, metric):
     for L in (1, 3, 6):
-        rows = table[(table.metric == metric) & (table.L == L)].sort_values("N")
-        expected = sim.expected_metric(metric, rows.N.to_numpy(), L)
+        rows = table[(table.metric == metric) & (table.target_len == L)].sort_values("params")
+        expected = sim.expected_metric(metric, rows.params.to_numpy(), L)
         if metric == "edit_distance":  # Levenshtein can beat counting substitutions, never exceed it
             assert (rows.value.to_numpy() <= expected + 4 * rows.stderr.to_numpy() + 1e-9).all()
             assert np.abs(rows.value.to_numpy() - expected).max() < 0.05 * L + 0.05
@@ -75,8 +75,8 @@ def test_independent_sampling_matches_toy_formulas(table, metric):
 
 
 def test_independent_exact_match_is_p_to_the_L(table):
-    rows = table[(table.metric == "exact_match") & (table.L == 6)].sort_values("N")
-    p = tm.token_prob(rows.N.to_numpy())
+    rows = table[(table.metric == "exact_match") & (table.target_len == 6)].sort_values("params")
+    p = tm.token_prob(rows.params.to_numpy())
     assert np.abs(rows.value.to_numpy() - p**6).max() < 0.03
 
 
@@ -85,8 +85,8 @@ def test_correlated_sampling_matches_beta_formulas(rho):
     out = sim.sample_outputs(N, 4, num_items=4000, rho=rho, seed=11)
     tab = sim.score(out)
     for metric in ("token_accuracy", "exact_match", "multiple_choice_grade", "brier_score"):
-        rows = tab[tab.metric == metric].sort_values("N")
-        expected = sim.expected_metric(metric, rows.N.to_numpy(), 4, rho=rho)
+        rows = tab[tab.metric == metric].sort_values("params")
+        expected = sim.expected_metric(metric, rows.params.to_numpy(), 4, rho=rho)
         assert (np.abs(rows.value.to_numpy() - expected) <= 4 * rows.stderr.to_numpy() + 2e-3).all(), metric
 
 
@@ -132,8 +132,8 @@ def test_item_probs_monotone_in_p_and_mean_p(rho):
 
 def test_score_lengths_share_outputs(outputs):
     tab = sim.score(outputs, L=[2, 6])
-    em2 = tab[(tab.metric == "exact_match") & (tab.L == 2)].value.to_numpy()
-    em6 = tab[(tab.metric == "exact_match") & (tab.L == 6)].value.to_numpy()
+    em2 = tab[(tab.metric == "exact_match") & (tab.target_len == 2)].value.to_numpy()
+    em6 = tab[(tab.metric == "exact_match") & (tab.target_len == 6)].value.to_numpy()
     assert (em6 <= em2).all()  # a 6-token target contains the 2-token one
 
 
@@ -153,3 +153,8 @@ def test_score_lengths_share_outputs(outputs):
 def test_bad_input_raises_naming_the_argument(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_score_speaks_the_tidy_table_vocabulary(table):
+    """Scale is ``params`` and answer length ``target_len``, as in every other tidy table of the book."""
+    assert list(table.columns) == ["params", "target_len", "rho", "metric", "value", "stderr"]

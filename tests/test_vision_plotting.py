@@ -8,6 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from helpers.plotting import vision as pv
+from helpers.vision import tables
 
 PARAMS = [200, 500, 1_000, 3_000, 10_000, 30_000]
 
@@ -67,10 +68,10 @@ def test_ordinals() -> None:
 
 def test_seed_mean_and_sparse_sizes() -> None:
     table = fake_table("classifier")
-    mean = pv.seed_mean(table, "subset_accuracy", K=2)
+    mean = tables.seed_mean(table, "subset_accuracy", K=2)
     assert list(mean.index) == PARAMS and mean.iloc[0] == pytest.approx(np.mean([0.2**2, 0.21**2]))
     with pytest.raises(ValueError, match="K, c"):
-        pv.seed_mean(table, "subset_accuracy", K=9)
+        tables.seed_mean(table, "subset_accuracy", K=9)
 
 
 def test_reconstruction_and_score_plots() -> None:
@@ -94,7 +95,7 @@ def test_lognormal_fit_and_its_plot() -> None:
     z = np.random.default_rng(2).standard_normal(4000)
     z = (z - z.mean()) / z.std(ddof=1)
     errs = [np.exp(1.0 - 0.5 * np.log(p) + 0.3 * z) for p in PARAMS]
-    fit = pv.lognormal_fit(PARAMS, errs)
+    fit = tables.lognormal_fit(PARAMS, errs)
     np.testing.assert_allclose(fit["mu"], 1.0 - 0.5 * np.log(PARAMS))
     np.testing.assert_allclose(fit["mu_line"], fit["mu"], atol=1e-9)
     np.testing.assert_allclose(fit["sigma"], 0.3)
@@ -107,7 +108,7 @@ def test_lognormal_fit_and_its_plot() -> None:
     np.testing.assert_allclose(line_y(fig.axes[1], "measured"), [(e < c).mean() for e in errs])
     assert abs(line_y(fig.axes[1], "measured")[3] - 0.5) < 0.03  # at N = 3,000 the median error is c
     with pytest.raises(ValueError, match="positive"):
-        pv.lognormal_fit(PARAMS, [np.zeros(5)] * len(PARAMS))
+        tables.lognormal_fit(PARAMS, [np.zeros(5)] * len(PARAMS))
 
 
 def test_sequence_plot() -> None:

@@ -31,7 +31,10 @@ OUTPUT_FILES: tuple[str, ...] = ("emergence_scores.csv", "scores_by_metric.png",
 
 
 def read_results(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a results CSV, turning unreadable or empty files into a ValueError that names the file."""
+    """Read a results CSV, turning unreadable or empty files into a ValueError that names the file.
+
+    Taught in chapter 6, section 'Bring your own results'.
+    """
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no results file at {path}")
@@ -52,6 +55,8 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
     """Audit the results in the CSV at ``path``; write scores (CSV) and plots (PNG) into ``out_dir``; return the scores.
 
     ``lower_is_better`` names metrics, besides ``emergence.LOWER_IS_BETTER``, whose curves improve downwards.
+
+    Taught in chapter 6, section 'Bring your own results'.
     """
     from .plotting import emergence as pe
 
@@ -71,7 +76,10 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
 
 
 def summary(scores: pd.DataFrame) -> str:
-    """A short text table: one line per curve with its scales, score, relative score and flag."""
+    """A short text table: one line per curve with its scales, score, relative score and flag.
+
+    Taught in chapter 6, section 'Bring your own results'.
+    """
     shown = scores.drop(columns=["oriented", "n_runs"], errors="ignore").copy()
     shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
     flagged = int(scores["emergent"].sum())
@@ -80,7 +88,10 @@ def summary(scores: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: audit a CSV, write the outputs, print the summary; exit code 2 on a bad file."""
+    """Command line: audit a CSV, write the outputs, print the summary; exit code 2 on a bad file.
+
+    Taught in chapter 6, section 'Bring your own results'.
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers.audit", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("csv", type=Path, help="tidy results: task, scale (or params), metric, value")

@@ -21,23 +21,30 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .parallel import completed_in_workers
+from .validation import check_int
+
 __all__ = ["CacheError", "canonical", "config_hash", "source_hash", "atomic_write", "ResultCache", "run_cached"]
 
 
 class CacheError(RuntimeError):
-    """A cache entry exists but cannot be trusted (corrupt, or made by another configuration)."""
+    """A cache entry exists but cannot be trusted (corrupt, or made by another configuration).
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
 
 
 def canonical(config: Any) -> Any:
-    """A JSON-ready, order-independent form of a (nested) dataclass, mapping, sequence or scalar."""
+    """A JSON-ready, order-independent form of a (nested) dataclass, mapping, sequence or scalar.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     if dataclasses.is_dataclass(config) and not isinstance(config, type):
         return {"__type__": type(config).__name__,
                 **{f.name: canonical(getattr(config, f.name)) for f in dataclasses.fields(config)}}
@@ -53,13 +60,19 @@ def canonical(config: Any) -> Any:
 
 
 def config_hash(config: Any, code_version: str = "") -> str:
-    """A 16-hex-digit key for a configuration and the version of the code that uses it."""
+    """A 16-hex-digit key for a configuration and the version of the code that uses it.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     blob = json.dumps({"config": canonical(config), "code": code_version}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
 def source_hash(paths: Iterable[str | os.PathLike]) -> str:
-    """A hash of the contents of source files (in sorted order), used as the code version of a result."""
+    """A hash of the contents of source files (in sorted order), used as the code version of a result.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     digest = hashlib.sha256()
     for path in sorted(Path(p) for p in paths):
         digest.update(path.name.encode())
@@ -68,7 +81,10 @@ def source_hash(paths: Iterable[str | os.PathLike]) -> str:
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` so a reader sees the old file or the whole new one, never a part."""
+    """Write ``data`` to ``path`` so a reader sees the old file or the whole new one, never a part.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -84,7 +100,10 @@ def atomic_write(path: str | os.PathLike, data: bytes) -> None:
 
 
 class ResultCache:
-    """A folder of result tables keyed by ``config_hash(config, code_version)``."""
+    """A folder of result tables keyed by ``config_hash(config, code_version)``.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
 
     def __init__(self, root: str | os.PathLike, code_version: str = "") -> None:
         self.root = Path(root)
@@ -132,12 +151,13 @@ def run_cached(units: Sequence[Any], compute: Callable[[Any], tuple[pd.DataFrame
     """Every unit's table: valid cache entries reused, the rest computed (in ``workers`` processes) and cached.
 
     ``compute(unit) -> (table, seconds)`` must be picklable when ``workers > 1`` (a module-level function or a
-    ``functools.partial`` of one); ``config_of(unit)`` is the configuration that keys the unit's entry. Units are
-    computed in the order given (put the slowest first). A corrupt or mismatched entry is reported on stderr and
-    recomputed, never used.
-    """
-    from .validation import check_int
+    ``functools.partial`` of one); the workers are ``helpers.parallel``'s, one torch thread each, and each
+    unit is cached as soon as it finishes. ``config_of(unit)`` is the configuration that keys the unit's
+    entry. Units are computed in the order given (put the slowest first). A corrupt or mismatched entry is
+    reported on stderr and recomputed, never used.
 
+    Used in chapter 5, section 'The committed sweep'.
+    """
     check_int("workers", workers, low=1)
     tables: dict[Any, pd.DataFrame] = {}
     todo = []
@@ -152,19 +172,9 @@ def run_cached(units: Sequence[Any], compute: Callable[[Any], tuple[pd.DataFrame
         else:
             tables[unit] = table
     bar = tqdm(total=len(todo), desc=desc, disable=not progress or not todo)
-
-    def finish(unit: Any, table: pd.DataFrame, seconds: float) -> None:
+    for unit, (table, seconds) in completed_in_workers(compute, todo, workers=workers, threads=1):
         tables[unit] = table
         cache.save(config_of(unit), table, seconds=seconds)
         bar.update()
-
-    if workers == 1 or len(todo) <= 1:
-        for unit in todo:
-            finish(unit, *compute(unit))
-    else:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = {pool.submit(compute, unit): unit for unit in todo}
-            for future in as_completed(futures):
-                finish(futures[future], *future.result())
     bar.close()
     return tables

@@ -33,11 +33,13 @@ __all__ = [
     "BenchmarkConfig",
     "emergence_score",
     "emergence_scores",
+    "relative_score",
     "scale_column",
     "validate_table",
     "audit",
     "audit_folder",
     "synthetic_benchmark",
+    "benchmark_scores",
     "null_scores",
     "null_flag_rate",
 ]
@@ -71,6 +73,8 @@ def emergence_score(scales: Any, scores: Any) -> float:
     value per scale, same length, at least 3, finite) are sorted by scale first. Documented values:
     a constant curve scores 0.0; a curve that changes but whose median squared step is 0 (all of the
     change in fewer than half the steps, e.g. one jump) scores ±inf.
+
+    Taught in chapter 6, section 'The emergence score'.
     """
     x = check_positive_array("scales", scales).ravel()
     try:
@@ -96,7 +100,10 @@ def emergence_score(scales: Any, scores: Any) -> float:
 
 
 def emergence_scores(curves: Any) -> np.ndarray:
-    """Eq. 1 for each row of a 2-D array of curves already sorted by scale (vectorised twin of emergence_score)."""
+    """Eq. 1 for each row of a 2-D array of curves already sorted by scale (vectorised twin of emergence_score).
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
     y = np.asarray(curves, dtype=float)
     if y.ndim != 2 or y.shape[1] < 3:
         raise ValueError(f"curves must be a 2-D array with at least 3 columns (scales); got shape {y.shape}")
@@ -110,8 +117,19 @@ def emergence_scores(curves: Any) -> np.ndarray:
     return np.where(spread == 0, 0.0, out)
 
 
+def relative_score(params: Any, curve: Any, improving_sign: float = 1.0) -> float:
+    """Relative score R = oriented emergence score / (n - 1), with ``improving_sign`` = -1 for a lower-is-better curve.
+
+    Taught in chapter 6, section 'The emergence score'.
+    """
+    return improving_sign * emergence_score(params, curve) / (len(curve) - 1)
+
+
 def scale_column(table: pd.DataFrame) -> str:
-    """The column of ``table`` that holds the model scale: ``scale`` if present, else ``params``."""
+    """The column of ``table`` that holds the model scale: ``scale`` if present, else ``params``.
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
+    """
     for name in SCALE_COLUMNS:
         if name in table.columns:
             return name
@@ -133,6 +151,8 @@ def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None) -> tupl
 
     Raises ValueError naming the problem: not a table, no rows, missing columns, non-numeric or
     non-positive scales, missing or non-numeric values, or a curve with fewer than 3 distinct scales.
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
     if not isinstance(table, pd.DataFrame):
         raise ValueError(f"table must be a pandas DataFrame; got {type(table).__name__}")
@@ -189,6 +209,8 @@ def audit(
     positive), ``relative`` (oriented / (n_scales - 1)), ``jump_at`` (where the largest improving step
     lies: 0 = between the two smallest scales, 1 = between the two largest) and ``emergent``
     (relative >= threshold).
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     table, scale, groups = validate_table(table, by)
@@ -216,6 +238,8 @@ def audit_folder(folder: str | Path, *, threshold: float = DEFAULT_THRESHOLD,
 
     Returns the concatenated audit and, for each file that could not be audited (wrong columns,
     too few scales, ...), the reason. New result files are picked up automatically.
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
     folder = Path(folder)
     if not folder.is_dir():
@@ -234,7 +258,10 @@ def audit_folder(folder: str | Path, *, threshold: float = DEFAULT_THRESHOLD,
 
 @dataclass(frozen=True)
 class BenchmarkConfig:
-    """How synthetic toy-model tasks are drawn for ``synthetic_benchmark``."""
+    """How synthetic toy-model tasks are drawn for ``synthetic_benchmark``.
+
+    Taught in chapter 6, section 'A synthetic benchmark from the toy model'.
+    """
 
     num_tasks: int = 60  # number of synthetic tasks
     alpha: tuple[float, float] = (-0.6, -0.15)  # power-law exponent of the loss, drawn uniformly in this range
@@ -270,7 +297,10 @@ _BENCH_METRICS = ("exact_match", "multiple_choice_grade", "edit_distance", "cros
 
 
 def synthetic_benchmark(config: BenchmarkConfig = BenchmarkConfig()) -> pd.DataFrame:
-    """A fresh copy of the (memoised) tidy benchmark table of ``config``; see ``_synthetic_benchmark``."""
+    """A fresh copy of the (memoised) tidy benchmark table of ``config``; see ``_synthetic_benchmark``.
+
+    Taught in chapter 6, section 'A synthetic benchmark from the toy model'.
+    """
     if not isinstance(config, BenchmarkConfig):
         raise ValueError(f"config must be a BenchmarkConfig; got {type(config).__name__}")
     return _synthetic_benchmark(config).copy()
@@ -305,16 +335,28 @@ def _synthetic_benchmark(config: BenchmarkConfig) -> pd.DataFrame:
         scored = simulation.score(out)
         scored = scored[scored["metric"].isin(_BENCH_METRICS)]
         frames.append(pd.DataFrame({
-            "task": f"synth_{t:0{width}d}", "params": scored["N"].to_numpy(), "metric": scored["metric"].to_numpy(),
+            "task": f"synth_{t:0{width}d}", "params": scored["params"].to_numpy(), "metric": scored["metric"].to_numpy(),
             "value": scored["value"].to_numpy(), "target_len": L, "n_items": n_items, "rho": rho,
             "alpha": alpha, "c_toy": c, "n_sizes": k}))
     return pd.concat(frames, ignore_index=True)
 
 
+@lru_cache(maxsize=1)
+def benchmark_scores() -> pd.DataFrame:
+    """Audit table of the chapter's synthetic benchmark (default BenchmarkConfig, default threshold).
+
+    Taught in chapter 6, section 'A synthetic benchmark from the toy model'.
+    """
+    return audit(synthetic_benchmark(BenchmarkConfig()))
+
+
 def null_scores(n_sizes: int, n_items: int, *, num_tasks: int = 2000, start: float = 0.3, stop: float = 0.5,
                 seed: int = 0) -> np.ndarray:
     """Relative scores R of ``num_tasks`` null tasks: accuracy rising linearly in log N from start to stop,
-    measured on ``n_items`` test items (binomial noise) at ``n_sizes`` model sizes."""
+    measured on ``n_items`` test items (binomial noise) at ``n_sizes`` model sizes.
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
     n_sizes = check_int("n_sizes", n_sizes, low=3, high=1000)
     n_items = check_int("n_items", n_items, low=1)
     num_tasks = check_int("num_tasks", num_tasks, low=1)
@@ -327,6 +369,9 @@ def null_scores(n_sizes: int, n_items: int, *, num_tasks: int = 2000, start: flo
 
 
 def null_flag_rate(n_sizes: int, n_items: int, threshold: float = DEFAULT_THRESHOLD, **kwargs: Any) -> float:
-    """Share of null tasks (see null_scores) that the audit would flag as looking emergent."""
+    """Share of null tasks (see null_scores) that the audit would flag as looking emergent.
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     return float(np.mean(null_scores(n_sizes, n_items, **kwargs) >= threshold))

@@ -37,7 +37,10 @@ SORT_KEYS: tuple[str, ...] = ("flops", "params", "task", "none")
 
 @dataclass(frozen=True)
 class EmergencePoint:
-    """One published emergence point: task, training FLOPs, parameters and model family."""
+    """One published emergence point: task, training FLOPs, parameters and model family.
+
+    Taught in chapter 1, section 'The published emergence points'.
+    """
 
     task: str  # the ability, as Wei et al. name it
     flops: float  # training FLOPs of the smallest model showing the ability; must be > 0
@@ -66,7 +69,10 @@ EMERGENCE_POINTS: tuple[EmergencePoint, ...] = (
 
 
 def emergence_points(sort_by: str = "flops") -> tuple[EmergencePoint, ...]:
-    """The published points, sorted by ``sort_by`` (one of SORT_KEYS; "none" keeps the table order)."""
+    """The published points, sorted by ``sort_by`` (one of SORT_KEYS; "none" keeps the table order).
+
+    Taught in chapter 1, section 'The published emergence points'.
+    """
     check_choice("sort_by", sort_by, SORT_KEYS)
     if sort_by == "none":
         return EMERGENCE_POINTS
@@ -74,12 +80,18 @@ def emergence_points(sort_by: str = "flops") -> tuple[EmergencePoint, ...]:
 
 
 def emergence_table(sort_by: str = "flops") -> pd.DataFrame:
-    """The published points as a DataFrame (columns task, flops, params, model, setting)."""
+    """The published points as a DataFrame (columns task, flops, params, model, setting).
+
+    Taught in chapter 1, section 'The published emergence points'.
+    """
     return pd.DataFrame([asdict(p) for p in emergence_points(sort_by)])
 
 
 def format_count(x: float) -> str:
-    """A count in the papers' short form, e.g. 1.3e10 -> '13B', 4e7 -> '40M', 2.3e22 -> '2.3e+22'."""
+    """A count in the papers' short form, e.g. 1.3e10 -> '13B', 4e7 -> '40M', 2.3e22 -> '2.3e+22'.
+
+    Taught in chapter 1, section 'The published emergence points'.
+    """
     x = check_real("x", x, low=0, low_open=True, high=np.inf, high_open=True)
     for scale, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "K")):
         if scale <= x < 1000 * scale:

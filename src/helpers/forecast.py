@@ -1,9 +1,10 @@
-"""Forecasting exact match of large models from small ones: power-law and logit fits, and PassUntil sampling.
+"""Forecasting exact match of large models from small ones: power-law and logit fits on sweep tables.
 
 Notation (chapter 7): N parameters, L target length, CE(N) cross-entropy per answer token (nats),
 p = exp(-CE) per-token probability, EM exact match, q_k the conditional probability that answer token k
 is right given that tokens 1..k-1 are (greedy), PU the pass rate of sampled answers (temperature 1),
-which equals the mean probability the model gives the whole right answer (``answer_prob``).
+which equals the mean probability the model gives the whole right answer (``answer_prob``). Sampling
+answers from a trained model (PassUntil) lives in ``helpers.arithmetic.sampling``.
 
 Four forecasts of EM at length L, each fitted on the k smallest models of a sweep:
 
@@ -24,9 +25,8 @@ gives the same interval for the fitted alpha and c.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,9 +34,6 @@ from scipy import optimize
 from scipy.special import expit, logit
 
 from .validation import check_choice, check_int, check_positive_array, check_real
-
-if TYPE_CHECKING:  # torch is imported only by the sampling functions, so the fits load fast
-    import torch
 
 __all__ = [
     "METHODS",
@@ -55,12 +52,6 @@ __all__ = [
     "forecast_any_length",
     "PowerLawInterval",
     "power_law_interval",
-    "answer_probability",
-    "sample_answers",
-    "PassUntilResult",
-    "pass_until",
-    "pass_rate_estimate",
-    "sampled_pass_rate",
 ]
 
 METHODS: tuple[str, ...] = ("toy", "pass_rate", "conditional", "direct")
@@ -72,7 +63,10 @@ ALL_LENGTHS = 0  # target_len value of the rows pooled over every target length 
 
 @dataclass(frozen=True)
 class PowerLaw:
-    """y(N) = irreducible + (N / c)^alpha."""
+    """y(N) = irreducible + (N / c)^alpha.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
 
     c: float  # scale constant (parameters), > 0
     alpha: float  # exponent (negative for a falling loss)
@@ -102,7 +96,10 @@ def _xy(N: Any, y: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
-    """Least-squares fit of y = E + (N/c)^alpha in log space (E = 0 unless ``irreducible``); y > 0."""
+    """Least-squares fit of y = E + (N/c)^alpha in log space (E = 0 unless ``irreducible``); y > 0.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     N, y = _xy(N, y, "y")
     if (y <= 0).any():
         raise ValueError("y must be > 0 to fit a power law")
@@ -128,7 +125,10 @@ def fit_power_law(N: Any, y: Any, *, irreducible: bool = False) -> PowerLaw:
 
 @dataclass(frozen=True)
 class LogitLine:
-    """q(N) = sigmoid(intercept + slope * ln N): a rate rising (slope > 0) from 0 to 1 over ln N."""
+    """q(N) = sigmoid(intercept + slope * ln N): a rate rising (slope > 0) from 0 to 1 over ln N.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
 
     intercept: float  # logit q at N = 1
     slope: float  # change of logit q per unit of ln N
@@ -140,7 +140,10 @@ class LogitLine:
 
 
 def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
-    """(successes + 1/2) / (trials + 1): a rate that is never exactly 0 or 1, so its logit is finite."""
+    """(successes + 1/2) / (trials + 1): a rate that is never exactly 0 or 1, so its logit is finite.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     s, t = np.asarray(successes, dtype=float), np.asarray(trials, dtype=float)
     if s.shape != t.shape or (s < 0).any() or (t < s - 1e-9).any():
         raise ValueError("successes and trials must have one shape, with 0 <= successes <= trials")
@@ -148,7 +151,10 @@ def smoothed_rate(successes: Any, trials: Any) -> np.ndarray:
 
 
 def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
-    """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N."""
+    """Least-squares line through logit((successes + 1/2) / (trials + 1)) against ln N.
+
+    Taught in chapter 7, section 'From a loss law to an exact-match law'.
+    """
     N, s = _xy(N, successes, "successes")
     t = np.asarray(trials, dtype=float)
     try:
@@ -165,7 +171,10 @@ def fit_logit_line(N: Any, successes: Any, trials: Any) -> LogitLine:
 
 @dataclass(frozen=True, eq=False)
 class SweepArrays:
-    """A sweep table as arrays indexed [size, seed, length] (sizes and lengths sorted)."""
+    """A sweep table as arrays indexed [size, seed, length] (sizes and lengths sorted).
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
 
     task: str  # task name
     params: np.ndarray  # (S,) parameter counts N
@@ -179,7 +188,10 @@ class SweepArrays:
 
 
 def sweep_arrays(table: pd.DataFrame) -> SweepArrays:
-    """The arrays of one task's sweep table (``sweep.load_results``), for the forecasts."""
+    """The arrays of one task's sweep table (``sweep.load_results``), for the forecasts.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     need = {"task", "params", "seed", "target_len", "metric", "value", "n_items"}
     if not isinstance(table, pd.DataFrame) or not need <= set(table.columns):
         raise ValueError(f"table must be a sweep table with columns {sorted(need)}")
@@ -246,7 +258,10 @@ def _forecast_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str) -
 
 
 def forecast_em(arr: SweepArrays, k: int, method: str) -> np.ndarray:
-    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes."""
+    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
     k = check_int("k", k, low=2, high=len(arr.params))
     check_choice("method", method, METHODS)
     all_seeds = np.broadcast_to(np.arange(len(arr.seeds)), (len(arr.params), len(arr.seeds)))
@@ -259,6 +274,8 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
 
     Columns: task, method, k, params, target_len, fitted (size used in the fit), measured (mean over
     seeds), forecast, lo, hi (bootstrap-over-seeds percentile interval), error = forecast - measured.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
     """
     arr = sweep_arrays(table)
     k = check_int("k", k, low=2, high=len(arr.params))
@@ -295,7 +312,10 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
 
 
 def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
-    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance."""
+    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
     tolerance = check_real("tolerance", tolerance, low=0)
     need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"}
     if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
@@ -352,6 +372,8 @@ def forecast_any_length(table: pd.DataFrame, k: int, lengths: Any, *, method: st
     ``k`` smallest sizes; ``lengths`` may include lengths that were never measured. Columns: task,
     method, k, params, target_len, fitted, measured (NaN where that length was not measured),
     forecast, lo, hi (bootstrap-over-seeds percentile interval), error, extrapolated_length.
+
+    Taught in chapter 7, section 'One per-token fit, any target length'.
     """
     arr = sweep_arrays(table)
     k = check_int("k", k, low=2, high=len(arr.params))
@@ -392,7 +414,10 @@ def forecast_any_length(table: pd.DataFrame, k: int, lengths: Any, *, method: st
 
 @dataclass(frozen=True)
 class PowerLawInterval:
-    """A power law fitted to seed means, with bootstrap-over-seeds percentile intervals for alpha and c."""
+    """A power law fitted to seed means, with bootstrap-over-seeds percentile intervals for alpha and c.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
 
     law: PowerLaw  # the fit to the mean over all seeds
     alpha_lo: float
@@ -406,7 +431,10 @@ def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, 
                        quantity: str = "cross_entropy", n_boot: int = 200, confidence: float = 0.9,
                        seed: int = 0) -> PowerLawInterval:
     """Fit y = (N/c)^alpha on the k smallest sizes, y = CE (``cross_entropy``) or -ln PU (``neg_log_pass_rate``)
-    at ``target_len`` (None: CE pooled over tokens of every length), with a bootstrap over seeds for alpha and c."""
+    at ``target_len`` (None: CE pooled over tokens of every length), with a bootstrap over seeds for alpha and c.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     k = check_int("k", k, low=2, high=len(arr.params))
     check_choice("quantity", quantity, ("cross_entropy", "neg_log_pass_rate"))
     n_boot = check_int("n_boot", n_boot, low=1)
@@ -439,146 +467,3 @@ def power_law_interval(arr: SweepArrays, k: int, target_len: int | None = None, 
                             c_lo=float(np.exp(min(np.quantile(log_c, tail), 700))),
                             c_hi=float(np.exp(min(np.quantile(log_c, 1 - tail), 700))),
                             confidence=confidence)
-
-
-# ---------------------------------------------------------------------------------------- PassUntil
-
-
-def _member_logits(model: Callable, X: torch.Tensor, member: int, batch_size: int = 32_768) -> torch.Tensor:
-    """Logits (B, T, V) of one ensemble member for token ids X (B, T), computed in batches."""
-    import torch
-
-    E = getattr(model, "num_members", 1)
-    check_int("member", member, low=0, high=E - 1)
-    parts = []
-    with torch.no_grad():
-        for lo in range(0, len(X), batch_size):
-            xb = X[lo:lo + batch_size]
-            parts.append(model(xb.unsqueeze(0).expand(E, *xb.shape).contiguous())[member].float())
-    return torch.cat(parts) if parts else torch.empty(0)
-
-
-def _answer_distributions(model: Callable, task: Any, pairs: np.ndarray, member: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Next-token probabilities (n, Lmax, V) at each answer column given the right answer so far,
-    the right tokens (n, Lmax) and the target lengths (n,)."""
-    import torch
-
-    X, _, lens = task.encode(pairs)
-    start, lmax = task.answer_start, task.answer_len
-    probs = torch.softmax(_member_logits(model, X, member)[:, start - 1:start - 1 + lmax].double(), dim=-1)
-    return probs, X[:, start:start + lmax], lens
-
-
-def _pairs(pairs: Any) -> np.ndarray:
-    """Operand pairs (n, 2) from an array or a Split."""
-    return np.asarray(pairs.pairs if hasattr(pairs, "pairs") else pairs)
-
-
-def answer_probability(model: Callable, task: Any, pairs: Any, *, member: int = 0) -> np.ndarray:
-    """Exact probability (n,) that one temperature-1 sampled answer is the right one: the product of
-    the teacher-forced probabilities of the right tokens."""
-    import torch
-
-    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
-    right = probs.gather(-1, target[..., None])[..., 0]
-    real = torch.arange(target.shape[1])[None, :] < lens[:, None]
-    return torch.where(real, right, 1.0).prod(dim=1).numpy()
-
-
-def _draw(probs: torch.Tensor, target: torch.Tensor, lens: torch.Tensor, num_samples: int,
-          generator: torch.Generator) -> np.ndarray:
-    """(n, num_samples) bool: whether each of num_samples sampled answers per item is right.
-
-    A sample still alive at answer column j has written exactly the right tokens so far, so its
-    next-token distribution is ``probs[i, j]``: tokens are drawn from it for the survivors only.
-    """
-    import torch
-
-    n = len(target)
-    rows = torch.arange(n).repeat_interleave(num_samples)
-    ok = torch.ones(len(rows), dtype=torch.bool)
-    alive = torch.arange(len(rows))
-    for j in range(int(lens.max()) if n else 0):
-        alive = alive[lens[rows[alive]] > j]
-        if len(alive) == 0:
-            break
-        token = torch.multinomial(probs[rows[alive], j].float(), 1, replacement=True, generator=generator)[:, 0]
-        wrong = token != target[rows[alive], j]
-        ok[alive[wrong]] = False
-        alive = alive[~wrong]
-    return ok.numpy().reshape(n, num_samples)
-
-
-def sample_answers(model: Callable, task: Any, pairs: Any, num_samples: int, *, generator: torch.Generator,
-                   member: int = 0) -> np.ndarray:
-    """Right-answer counts (n,) among ``num_samples`` answers per item sampled token by token at temperature 1."""
-    num_samples = check_int("num_samples", num_samples, low=1)
-    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
-    return _draw(probs, target, lens, num_samples, generator).sum(axis=1)
-
-
-@dataclass(frozen=True, eq=False)
-class PassUntilResult:
-    """Samples drawn per item until its first right answer (or the budget)."""
-
-    attempts: np.ndarray  # (n,) samples drawn for each item (<= budget)
-    passed: np.ndarray  # (n,) bool: a right answer was drawn
-    budget: int  # the largest number of samples per item
-
-
-def pass_until(model: Callable, task: Any, pairs: Any, budget: int, *, generator: torch.Generator,
-               chunk: int = 256, member: int = 0) -> PassUntilResult:
-    """PassUntil (Hu et al. 2023): sample answers for each item until the first right one, at most ``budget``."""
-    import torch
-
-    budget = check_int("budget", budget, low=1)
-    chunk = check_int("chunk", chunk, low=1)
-    probs, target, lens = _answer_distributions(model, task, _pairs(pairs), member)
-    n = len(target)
-    attempts = np.zeros(n, dtype=np.int64)
-    passed = np.zeros(n, dtype=bool)
-    while True:
-        todo = np.nonzero(~passed & (attempts < budget))[0]
-        if len(todo) == 0:
-            break
-        size = int(min(chunk, budget - attempts[todo].min()))
-        t = torch.from_numpy(todo)
-        hits = _draw(probs[t], target[t], lens[t], size, generator)
-        room = budget - attempts[todo]
-        hits[np.arange(size)[None, :] >= room[:, None]] = False  # past an item's budget
-        got = hits.any(axis=1)
-        attempts[todo] += np.where(got, hits.argmax(axis=1) + 1, np.minimum(size, room))
-        passed[todo] |= got
-    return PassUntilResult(attempts=attempts, passed=passed, budget=budget)
-
-
-def pass_rate_estimate(result: PassUntilResult, *, confidence: float = 0.95, n_boot: int = 2000,
-                       seed: int = 0) -> tuple[float, float, float]:
-    """Pooled pass rate (passes / samples drawn, the censored-geometric MLE) with a bootstrap-over-items interval."""
-    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
-    n_boot = check_int("n_boot", n_boot, low=1)
-    a, p = result.attempts.astype(float), result.passed.astype(float)
-    if len(a) == 0 or a.sum() == 0:
-        raise ValueError("result must hold at least one item with at least one sample")
-    est = p.sum() / a.sum()
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(a), size=(n_boot, len(a)))
-    boot = p[idx].sum(1) / a[idx].sum(1)
-    tail = (1 - confidence) / 2
-    return float(est), float(np.quantile(boot, tail)), float(np.quantile(boot, 1 - tail))
-
-
-def sampled_pass_rate(hits: Any, num_samples: int, *, confidence: float = 0.95, n_boot: int = 2000,
-                      seed: int = 0) -> tuple[float, float, float]:
-    """Mean over items of hits / num_samples (unbiased for the mean pass rate) with a bootstrap-over-items interval."""
-    num_samples = check_int("num_samples", num_samples, low=1)
-    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
-    n_boot = check_int("n_boot", n_boot, low=1)
-    h = np.asarray(hits, dtype=float)
-    if h.ndim != 1 or len(h) == 0 or (h < 0).any() or (h > num_samples).any():
-        raise ValueError(f"hits must be a non-empty 1-D array of counts in [0, {num_samples}]")
-    rate = h / num_samples
-    rng = np.random.default_rng(seed)
-    boot = rate[rng.integers(0, len(rate), size=(n_boot, len(rate)))].mean(axis=1)
-    tail = (1 - confidence) / 2
-    return float(rate.mean()), float(np.quantile(boot, tail)), float(np.quantile(boot, 1 - tail))

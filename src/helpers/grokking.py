@@ -34,7 +34,10 @@ HISTORY_COLUMNS = ("step", "train_loss", "train_acc", "test_loss", "test_acc", "
 
 @dataclass(frozen=True)
 class GrokConfig:
-    """How one grokking run is set up; with the defaults (seed 0) test accuracy reaches 0.9 near step 1,500."""
+    """How one grokking run is set up; with the defaults (seed 0) test accuracy reaches 0.9 near step 1,500.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
 
     modulus: int = 47  # P: the task is (a + b) mod P with a, b in 0..P-1; 2..211
     train_fraction: float = 0.4  # share of the P*P pairs used for training, in (0, 1); the rest is the test set
@@ -63,7 +66,10 @@ class GrokConfig:
 
 @dataclass(frozen=True, eq=False)
 class GrokRun:
-    """The result of ``train``: a history table and the per-item record of the test set."""
+    """The result of ``train``: a history table and the per-item record of the test set.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
 
     config: GrokConfig  # what was trained
     history: pd.DataFrame  # one row per evaluation: step, train/test loss, accuracy, test_prob
@@ -72,7 +78,10 @@ class GrokRun:
 
 
 class GrokModel(torch.nn.Module):
-    """Embed a and b, concatenate, one ReLU hidden layer, logits over the P answers."""
+    """Embed a and b, concatenate, one ReLU hidden layer, logits over the P answers.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
 
     def __init__(self, config: GrokConfig) -> None:
         super().__init__()
@@ -87,7 +96,10 @@ class GrokModel(torch.nn.Module):
 
 
 def make_split(config: GrokConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """All pairs (a, b), their answers y, and the seeded train / test index sets."""
+    """All pairs (a, b), their answers y, and the seeded train / test index sets.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     P = config.modulus
     a, b = torch.meshgrid(torch.arange(P), torch.arange(P), indexing="ij")
     a, b = a.flatten(), b.flatten()
@@ -98,7 +110,10 @@ def make_split(config: GrokConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Te
 
 
 def train(config: GrokConfig = GrokConfig(), *, progress: bool = False) -> GrokRun:
-    """Train one network full-batch; return the evaluation history and per-item test probabilities."""
+    """Train one network full-batch; return the evaluation history and per-item test probabilities.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     import time
 
     a, b, y, tr, te = make_split(config)
@@ -134,7 +149,10 @@ def _first_step(steps: np.ndarray, curve: np.ndarray, level: float) -> float:
 
 
 def milestones(history: pd.DataFrame) -> dict[str, float]:
-    """Steps at which training accuracy first reaches 0.99 and test accuracy first reaches 0.5 and 0.9."""
+    """Steps at which training accuracy first reaches 0.99 and test accuracy first reaches 0.5 and 0.9.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     if not set(HISTORY_COLUMNS) <= set(history.columns):
         raise ValueError(f"history must have the columns {HISTORY_COLUMNS}; got {list(history.columns)}")
     steps = history["step"].to_numpy()
@@ -150,6 +168,8 @@ def jump_summary(history: pd.DataFrame, plateau_factor: float = 10.0) -> dict[st
     that step. Keys: ``train_fit``, ``loss_peak_step``, ``loss_peak``, ``plateau_loss_min``,
     ``plateau_prob_max``, ``prob_10`` and ``prob_90`` (first steps with mean probability >= 0.1 / 0.9)
     and ``test_90`` (first step with test accuracy >= 0.9); NaN where a level is never reached.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
     """
     check_real("plateau_factor", plateau_factor, low=1)
     marks = milestones(history)
@@ -166,7 +186,10 @@ def jump_summary(history: pd.DataFrame, plateau_factor: float = 10.0) -> dict[st
 
 
 def rise_steps(steps, curves, low: float = 0.1, high: float = 0.9) -> np.ndarray:
-    """Steps each curve (rows of ``curves``, or one 1-D curve) takes from first reaching ``low`` to first reaching ``high``."""
+    """Steps each curve (rows of ``curves``, or one 1-D curve) takes from first reaching ``low`` to first reaching ``high``.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     check_real("low", low, low=0, high=1, high_open=True)
     check_real("high", high, low=low, high=1, low_open=True)
     steps = np.asarray(steps, dtype=float)

@@ -30,7 +30,10 @@ __all__ = ["draw_switch_points", "item_switch_curves", "toy_em_of_loss", "em_vs_
 
 
 def draw_switch_points(num_items: int, center: float = 9.5, spread: float = 0.6, seed: int = 0) -> np.ndarray:
-    """Seeded switch points (in log10 N) of ``num_items`` items, normally distributed around ``center``."""
+    """Seeded switch points (in log10 N) of ``num_items`` items, normally distributed around ``center``.
+
+    Taught in chapter 9, section 'What a smooth average can hide'.
+    """
     num_items = check_int("num_items", num_items, low=1)
     check_real("spread", spread, low=0)
     check_real("center", center)
@@ -39,7 +42,10 @@ def draw_switch_points(num_items: int, center: float = 9.5, spread: float = 0.6,
 
 
 def item_switch_curves(x, switch_points, width: float = 0.03) -> np.ndarray:
-    """Per-item probability of being right, ``sigmoid((x - x_i) / width)``, shape (items, len(x))."""
+    """Per-item probability of being right, ``sigmoid((x - x_i) / width)``, shape (items, len(x)).
+
+    Taught in chapter 9, section 'What a smooth average can hide'.
+    """
     width = check_real("width", width, low=0, low_open=True)
     x = np.atleast_1d(np.asarray(x, dtype=float))
     switch_points = np.atleast_1d(np.asarray(switch_points, dtype=float))
@@ -47,7 +53,10 @@ def item_switch_curves(x, switch_points, width: float = 0.03) -> np.ndarray:
 
 
 def toy_em_of_loss(loss, L: float) -> np.ndarray:
-    """The toy model's exact match as a function of the per-token loss: ``exp(-L * loss)``."""
+    """The toy model's exact match as a function of the per-token loss: ``exp(-L * loss)``.
+
+    Taught in chapter 9, section 'Is there a loss threshold?'.
+    """
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
     loss = np.asarray(loss, dtype=float)
     if (loss < 0).any() or np.isnan(loss).any():
@@ -56,7 +65,10 @@ def toy_em_of_loss(loss, L: float) -> np.ndarray:
 
 
 def em_vs_loss(table: pd.DataFrame, metrics: tuple[str, ...] = ("cross_entropy", "exact_match")) -> pd.DataFrame:
-    """One row per (task, params, seed, target_len) with the chosen metrics as columns (from a sweep table)."""
+    """One row per (task, params, seed, target_len) with the chosen metrics as columns (from a sweep table).
+
+    Taught in chapter 9, section 'Is there a loss threshold?'.
+    """
     needed = {"task", "params", "seed", "target_len", "metric", "value"}
     if not isinstance(table, pd.DataFrame) or not needed <= set(table.columns):
         raise ValueError(f"table must be a sweep table with columns {sorted(needed)}")
@@ -69,7 +81,10 @@ def em_vs_loss(table: pd.DataFrame, metrics: tuple[str, ...] = ("cross_entropy",
 
 
 def log_em_loss_slope(pairs: pd.DataFrame, L: int) -> float:
-    """Least-squares slope of ln(exact match) against cross-entropy at target length L (rows with EM > 0)."""
+    """Least-squares slope of ln(exact match) against cross-entropy at target length L (rows with EM > 0).
+
+    Taught in chapter 9, section 'Is there a loss threshold?'.
+    """
     L = check_int("L", L, low=1)
     rows = pairs[(pairs["target_len"] == L) & (pairs["exact_match"] > 0)]
     if len(rows) < 2:
@@ -78,7 +93,10 @@ def log_em_loss_slope(pairs: pd.DataFrame, L: int) -> float:
 
 
 def mcq_switch_prob(share: float) -> float:
-    """Probability of the right option above which it beats a wrong option holding ``share`` of the wrong mass: s/(1+s)."""
+    """Probability of the right option above which it beats a wrong option holding ``share`` of the wrong mass: s/(1+s).
+
+    Taught in chapter 9, section 'Multiple choice: the wrong answers matter'.
+    """
     share = check_real("share", share, low=0, high=1, low_open=True)
     return share / (1.0 + share)
 
@@ -91,6 +109,8 @@ def mcq_simulation(x, *, num_options: int = 4, share_end: float = 1.0, slope: fl
     The wrong mass ``1 - p_i`` goes to the strongest wrong option with share ``s(x)``, which moves linearly
     from the even share ``1 / (K - 1)`` at the smallest scale to ``share_end`` at ``midpoint`` and stays; the other
     wrong options split the rest evenly. An item counts as right when its right option is the most probable.
+
+    Taught in chapter 9, section 'Multiple choice: the wrong answers matter'.
     """
     K = check_int("num_options", num_options, low=2)
     even = 1.0 / (K - 1)

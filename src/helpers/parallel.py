@@ -2,22 +2,25 @@
 
 On the project's 2-core CPU, two processes with one thread each beat one process with two threads for
 small models (COMPUTE.md): a second thread per process made small workloads many times slower whenever
-another process was busy. Chapters use this to train their live models side by side.
+another process was busy. This is the one worker pool of the book: chapters train their live models
+side by side with ``map_in_workers`` (results in input order), and the sweeps' cached runner
+(``helpers.cache.run_cached``) uses ``completed_in_workers`` (results as they finish, so each unit is
+cached the moment it is done).
 """
 
 from __future__ import annotations
 
 import atexit
 import signal
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
 from typing import Any, TypeVar
 
 from .validation import check_int
 
-__all__ = ["map_in_workers", "shutdown"]
+__all__ = ["map_in_workers", "completed_in_workers", "shutdown"]
 
 T = TypeVar("T")
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}  # (workers, threads) -> a pool kept for later calls
@@ -40,13 +43,65 @@ def _pool(workers: int, threads: int) -> ProcessPoolExecutor:
     return _POOLS[key]
 
 
+def _discard(workers: int, threads: int, *, stop_running: bool) -> None:
+    """Forget a pool that broke or was interrupted, so the next call starts afresh.
+
+    After an interrupt the workers are stopped too (they ignore Ctrl-C themselves), so a stopped
+    sweep or chapter does not keep training in the background.
+    """
+    pool = _POOLS.pop((workers, threads), None)
+    if pool is None:
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    if stop_running:
+        for process in processes:
+            process.terminate()
+
+
 def shutdown() -> None:
-    """Stop every worker process this module started (also done at interpreter exit)."""
+    """Stop every worker process this module started (also done at interpreter exit).
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     while _POOLS:
         _POOLS.popitem()[1].shutdown(wait=True, cancel_futures=True)
 
 
 atexit.register(shutdown)
+
+
+def _checked(fn: Callable[[Any], T], items: Iterable[Any], workers: int, threads: int) -> list[Any]:
+    """The items as a list, once ``fn``, ``workers`` and ``threads`` are known to be valid."""
+    check_int("workers", workers, low=1)
+    check_int("threads", threads, low=1)
+    if not callable(fn):
+        raise ValueError(f"fn must be callable; got {type(fn).__name__}")
+    return list(items)
+
+
+def _results(fn: Callable[[Any], T], items: list[Any], workers: int, threads: int,
+             in_order: bool) -> Iterator[tuple[Any, T]]:
+    """(item, fn(item)) for every item: in this process when one worker or one item suffices, else in the pool."""
+    if workers == 1 or len(items) <= 1:
+        for item in items:
+            yield item, fn(item)
+        return
+    futures: dict[Future, Any] = {}
+    try:
+        pool = _pool(workers, threads)
+        futures = {pool.submit(fn, item): item for item in items}
+        for future in (futures if in_order else as_completed(futures)):
+            yield futures[future], future.result()
+    except BrokenProcessPool:  # a worker died: start afresh next time
+        _discard(workers, threads, stop_running=False)
+        raise
+    except KeyboardInterrupt:  # the user interrupted: stop the workers too
+        _discard(workers, threads, stop_running=True)
+        raise
+    finally:
+        for future in futures:  # after an error, what has not started is not started
+            future.cancel()
 
 
 def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int = 2, threads: int = 1) -> list[T]:
@@ -57,16 +112,22 @@ def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int
     The worker processes are started on the first call and reused by later ones (``shutdown`` stops them).
     ``workers=1`` runs everything in this process (with this process's threads), which gives the same
     numbers: each item is computed alone, whichever process computes it.
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
-    check_int("workers", workers, low=1)
-    check_int("threads", threads, low=1)
-    if not callable(fn):
-        raise ValueError(f"fn must be callable; got {type(fn).__name__}")
-    items = list(items)
-    if workers == 1 or len(items) <= 1:
-        return [fn(item) for item in items]
-    try:
-        return list(_pool(workers, threads).map(fn, items))
-    except (BrokenProcessPool, KeyboardInterrupt):  # a worker died, or the user interrupted: start afresh next time
-        _POOLS.pop((workers, threads)).shutdown(wait=False, cancel_futures=True)
-        raise
+    items = _checked(fn, items, workers, threads)
+    return [result for _, result in _results(fn, items, workers, threads, in_order=True)]
+
+
+def completed_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int = 2,
+                         threads: int = 1) -> Iterator[tuple[Any, T]]:
+    """(item, fn(item)) for every item, each as soon as it is computed, in the workers of ``map_in_workers``.
+
+    The same pool, rules and arguments as ``map_in_workers``; only the order differs: items come back as
+    they finish (in the order of ``items`` when this process computes them), so the caller can keep
+    each result the moment it exists.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
+    items = _checked(fn, items, workers, threads)
+    return _results(fn, items, workers, threads, in_order=False)

@@ -11,6 +11,8 @@ L           target length in tokens (>= 1)
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import stats
 
@@ -24,9 +26,11 @@ __all__ = [
     "detection_limit",
     "onset_scale",
     "binomial_ci",
+    "family_scales",
     "simulate_evaluations",
     "first_nonzero_scale",
     "largest_step_share",
+    "items_to_beat",
 ]
 
 
@@ -35,19 +39,28 @@ def _confidence(confidence: float) -> float:
 
 
 def smallest_nonzero_accuracy(n: int) -> float:
-    """The smallest accuracy other than 0 that n items can report, ``1 / n``."""
+    """The smallest accuracy other than 0 that n items can report, ``1 / n``.
+
+    Taught in chapter 4, section 'Items versus tokens: a small torch experiment'.
+    """
     return 1.0 / check_int("n", n, low=1)
 
 
 def per_token_resolution(n: int, L: float) -> float:
-    """The smallest nonzero per-token accuracy that n items of L tokens can report, ``1 / (n * L)``."""
+    """The smallest nonzero per-token accuracy that n items of L tokens can report, ``1 / (n * L)``.
+
+    Taught in chapter 4, section 'Items versus tokens: a small torch experiment'.
+    """
     n = check_int("n", n, low=1)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
     return 1.0 / (n * L)
 
 
 def prob_observe_zero(em, n: int) -> np.ndarray:
-    """Probability that a model with true rate ``em`` gets none of n independent items right, ``(1-em)**n``."""
+    """Probability that a model with true rate ``em`` gets none of n independent items right, ``(1-em)**n``.
+
+    Taught in chapter 4, section 'The smallest score a test set can report'.
+    """
     em = check_probability("em", em)
     n = check_int("n", n, low=1)
     with np.errstate(divide="ignore"):  # em = 1 gives log(0) = -inf, hence exactly 0
@@ -55,7 +68,10 @@ def prob_observe_zero(em, n: int) -> np.ndarray:
 
 
 def detection_limit(n: int, confidence: float = 0.95) -> float:
-    """Smallest true rate that scores at least one of n items right with the given probability."""
+    """Smallest true rate that scores at least one of n items right with the given probability.
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     n = check_int("n", n, low=1)
     confidence = _confidence(confidence)
     return float(-np.expm1(np.log1p(-confidence) / n))
@@ -65,6 +81,8 @@ def onset_scale(n: int, L: float, model: ToyModel = ToyModel()) -> float:
     """Scale at which the toy model's exact match reaches ``1/n``: ``c * (ln(n) / L) ** (1/alpha)``.
 
     Below it, an n-item test set usually reads exactly 0, so this is where 'emergence' appears to start.
+
+    Taught in chapter 4, section 'Where "emergence" appears to start'.
     """
     n = check_int("n", n, low=2)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
@@ -72,7 +90,10 @@ def onset_scale(n: int, L: float, model: ToyModel = ToyModel()) -> float:
 
 
 def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Exact (Clopper-Pearson) confidence interval for a rate from k successes in n items (scipy)."""
+    """Exact (Clopper-Pearson) confidence interval for a rate from k successes in n items (scipy).
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     n = check_int("n", n, low=1)
     k = check_int("k", k, low=0, high=n)
     confidence = _confidence(confidence)
@@ -80,10 +101,23 @@ def binomial_ci(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]
     return float(ci.low), float(ci.high)
 
 
+def family_scales(num_scales: int = 26, low: float = 1e7, high: float = 1e12) -> np.ndarray:
+    """``num_scales`` model sizes evenly spaced in log N between ``low`` and ``high``.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
+    num_scales = check_int("num_scales", num_scales, low=2)
+    low = check_real("low", low, low=0, low_open=True)
+    high = check_real("high", high, low=low, low_open=True)
+    return np.logspace(np.log10(low), np.log10(high), num_scales)
+
+
 def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np.ndarray:
     """Measured accuracies (k / n) of models with true rates ``em`` on ``num_evals`` fresh n-item test sets.
 
     Returns an array of shape ``(num_evals, *np.shape(em))``.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
     """
     em = check_probability("em", em)
     n = check_int("n", n, low=1)
@@ -93,7 +127,10 @@ def simulate_evaluations(em, n: int, *, num_evals: int = 1, seed: int = 0) -> np
 
 
 def first_nonzero_scale(N, scores) -> float:
-    """The smallest scale in ``N`` whose measured score is above 0 (the apparent 'emergence'), else nan."""
+    """The smallest scale in ``N`` whose measured score is above 0 (the apparent 'emergence'), else nan.
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
     N = check_positive_array("N", N)
     scores = np.asarray(scores, dtype=float)
     if N.ndim != 1 or scores.shape != N.shape:
@@ -105,9 +142,44 @@ def first_nonzero_scale(N, scores) -> float:
 
 
 def largest_step_share(scores) -> float:
-    """Share of the total rise made in the single largest step between neighbouring scales (nan if flat)."""
+    """Share of the total rise made in the single largest step between neighbouring scales (nan if flat).
+
+    Taught in chapter 4, section 'Too few model sizes'.
+    """
     scores = np.asarray(scores, dtype=float)
     if scores.ndim != 1 or scores.size < 2 or np.isnan(scores).any():
         raise ValueError(f"scores must be a 1-D array of at least 2 numbers without nan; got shape {scores.shape}")
     rise = scores.max() - scores.min()
     return float(np.diff(scores).max() / rise) if rise > 0 else float("nan")
+
+
+def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**7, confidence: float = 0.95,
+                  interval: str = "exact") -> int:
+    """Smallest n (a multiple of ``step``) at which k = round(q n) right puts the interval's lower end above ``level``.
+
+    ``interval`` is 'exact' (Clopper-Pearson, ``binomial_ci``) or 'wald' (p - z sqrt(p(1-p)/n)).
+
+    Taught in chapter 5, section 'Exercises'.
+    """
+    q = check_real("q", q, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+    level = check_real("level", level, low=-math.inf, high=math.inf, low_open=True, high_open=True)
+    if not 0 < q < 1:
+        raise ValueError(f"q must be a rate in (0, 1); got {q}")
+    if not 0 <= level < q:
+        raise ValueError(f"level must be in [0, q) = [0, {q}): no n can show a rate above a level it does not exceed; "
+                         f"got {level}")
+    step = check_int("step", step, low=1)
+    max_n = check_int("max_n", max_n, low=step)
+    if interval not in ("exact", "wald"):
+        raise ValueError(f"interval must be 'exact' or 'wald'; got {interval!r}")
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    for n in range(step, max_n + 1, step):
+        k = round(q * n)
+        if interval == "exact":
+            lower = binomial_ci(k, n, confidence)[0]
+        else:
+            rate = k / n
+            lower = rate - z * math.sqrt(rate * (1 - rate) / n)
+        if lower > level:
+            return n
+    raise ValueError(f"max_n={max_n}: no n up to it shows q={q} above level={level}; raise max_n")

@@ -57,7 +57,10 @@ METRICS: tuple[str, ...] = (
 
 @dataclass(frozen=True, eq=False)
 class SampledOutputs:
-    """A model family's outputs on one fixed test set: arrays indexed (scale, item, position)."""
+    """A model family's outputs on one fixed test set: arrays indexed (scale, item, position).
+
+    Taught in chapter 3, section 'One set of model outputs'.
+    """
 
     N: np.ndarray  # (S,) model scales
     targets: np.ndarray  # (items, L) target tokens, shared by every scale
@@ -93,6 +96,8 @@ def item_probs(p, u, rho: float = 0.0) -> np.ndarray:
 
     ``p`` has shape (S,) and ``u`` (items,); the result is (S, items). Using one ``u`` per item for
     every scale keeps an item's difficulty rank fixed: an item hard for a small model stays hard.
+
+    Taught in chapter 3, section 'A Monte Carlo check of the independence approximation'.
     """
     p = check_probability("p", p)[..., None]
     u = check_probability("u", u)[None, ...]
@@ -118,6 +123,8 @@ def sample_outputs(
 
     All scales share one set of random draws (common random numbers), so a token a small model gets
     right stays right in a larger one; wrong tokens are drawn uniformly from the other ``vocab - 1``.
+
+    Taught in chapter 3, section 'One set of model outputs'.
     """
     N = np.atleast_1d(check_positive_array("N", N))
     if N.ndim != 1:
@@ -163,10 +170,13 @@ def _item_scores(out: SampledOutputs, s: int, L: int) -> dict[str, np.ndarray]:
 
 
 def score(outputs: SampledOutputs, L=None) -> pd.DataFrame:
-    """Tidy table (one row per scale x length x metric) of every metric's mean and standard error.
+    """Tidy table of every metric's mean and standard error: one row per scale (column ``params``), target
+    length (``target_len``) and metric, with columns rho, value and stderr.
 
     ``L`` is a length or a list of lengths (default: the sampled length); a length-L target is the
     first L positions of each sampled item, so every length is scored on the same outputs.
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
     """
     lengths = [outputs.length] if L is None else list(np.atleast_1d(L))
     lengths = [check_int("L", ell, low=1, high=outputs.length) for ell in lengths]
@@ -176,7 +186,7 @@ def score(outputs: SampledOutputs, L=None) -> pd.DataFrame:
         for ell in lengths:
             for name, values in _item_scores(outputs, s, ell).items():
                 se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
-                rows.append(dict(N=float(N), L=ell, rho=outputs.rho, metric=name,
+                rows.append(dict(params=float(N), target_len=ell, rho=outputs.rho, metric=name,
                                  value=float(values.mean()), stderr=se))
     return pd.DataFrame(rows)
 
@@ -187,6 +197,8 @@ def expected_metric(metric: str, N, L: float = 1, *, rho: float = 0.0,
 
     With rho = 0 these are the helpers.toy_model curves; edit distance is the substitution count
     ``L * (1 - p)``, an upper bound on the Levenshtein distance that ``score`` measures.
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
     """
     check_choice("metric", metric, METRICS)
     rho = _check_rho(rho)

@@ -43,7 +43,10 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ToyModel:
-    """Parameters of the power-law loss ``L_CE(N) = (N / c) ** alpha``."""
+    """Parameters of the power-law loss ``L_CE(N) = (N / c) ** alpha``.
+
+    Taught in chapter 2, section 'Four assumptions'.
+    """
 
     c: float = 1e9  # scale constant: parameters at which L_CE = 1 nat; must be > 0
     alpha: float = -0.3  # power-law exponent; must be < 0 so loss falls with N
@@ -54,7 +57,10 @@ class ToyModel:
 
 
 def symbolic() -> SimpleNamespace:
-    """Sympy symbols and expressions of the toy model (loss, p, EM, TED, EM in log N, N*, Gumbel form)."""
+    """Sympy symbols and expressions of the toy model (loss, p, EM, TED, EM in log N, N*, Gumbel form).
+
+    Taught in chapter 2, section 'Four assumptions'.
+    """
     N, c, L = sp.symbols("N c L", positive=True)
     alpha = sp.symbols("alpha", negative=True)
     x = sp.symbols("x", real=True)  # x = ln N
@@ -74,7 +80,10 @@ _SYMBOLIC_NAMES = ("loss", "p", "em", "ted")
 
 
 def lambdified(name: str, model: ToyModel = ToyModel()) -> Callable[..., np.ndarray]:
-    """Numpy function ``f(N, L)`` lambdified from the sympy expression ``name`` (loss, p, em or ted)."""
+    """Numpy function ``f(N, L)`` lambdified from the sympy expression ``name`` (loss, p, em or ted).
+
+    Taught in chapter 2, section 'The numeric twins agree with sympy'.
+    """
     check_choice("name", name, _SYMBOLIC_NAMES)
     s = symbolic()
     expr = getattr(s, name).subs({s.c: model.c, s.alpha: model.alpha})
@@ -90,46 +99,73 @@ def _length(L) -> float:
 
 
 def cross_entropy(N, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Per-token cross-entropy in nats, ``(N / c) ** alpha``."""
+    """Per-token cross-entropy in nats, ``(N / c) ** alpha``.
+
+    Taught in chapter 2, section 'The numeric twins agree with sympy'.
+    """
     return (_scales(N) / model.c) ** model.alpha
 
 
 def token_prob(N, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Probability that a single token is right, ``exp(-L_CE(N))``."""
+    """Probability that a single token is right, ``exp(-L_CE(N))``.
+
+    Taught in chapter 2, section 'Smooth metric, sharp metric'.
+    """
     return np.exp(-cross_entropy(N, model))
 
 
 def exact_match(N, L: float, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Exact match on an L-token target if token errors are independent, ``p ** L``."""
+    """Exact match on an L-token target if token errors are independent, ``p ** L``.
+
+    Taught in chapter 2, section 'Where exact match rises fastest'.
+    """
     return token_prob(N, model) ** _length(L)
 
 
 def edit_distance(N, L: float, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Expected token edit distance (substitutions only), ``L * (1 - p)``."""
+    """Expected token edit distance (substitutions only), ``L * (1 - p)``.
+
+    Taught in chapter 2, section 'Smooth metric, sharp metric'.
+    """
     return _length(L) * -np.expm1(-cross_entropy(N, model))
 
 
 def multiple_choice_grade(N, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Two-option multiple-choice grade: 1 when the right option is more probable, ``1[p > 1/2]``."""
+    """Two-option multiple-choice grade: 1 when the right option is more probable, ``1[p > 1/2]``.
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
+    """
     return (token_prob(N, model) > 0.5).astype(float)
 
 
 def brier_score(N, model: ToyModel = ToyModel()) -> np.ndarray:
-    """Two-option Brier score of the right option, ``(1 - p) ** 2`` (lower is better)."""
+    """Two-option Brier score of the right option, ``(1 - p) ** 2`` (lower is better).
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
+    """
     return np.expm1(-cross_entropy(N, model)) ** 2
 
 
 def steepest_scale(L: float, model: ToyModel = ToyModel()) -> float:
-    """Scale where EM rises fastest per unit of log N, ``c * L ** (-1 / alpha)`` (EM = 1/e there)."""
+    """Scale where EM rises fastest per unit of log N, ``c * L ** (-1 / alpha)`` (EM = 1/e there).
+
+    Taught in chapter 2, section 'Where exact match rises fastest'.
+    """
     return float(model.c * _length(L) ** (-1.0 / model.alpha))
 
 
 def steepest_slope(model: ToyModel = ToyModel()) -> float:
-    """Largest rise of EM per unit of ln N, ``-alpha / e``, reached at N*; the same for every L."""
+    """Largest rise of EM per unit of ln N, ``-alpha / e``, reached at N*; the same for every L.
+
+    Taught in chapter 2, section 'Where exact match rises fastest'.
+    """
     return float(-model.alpha / np.e)
 
 
 def gumbel_coordinate(N, L: float, model: ToyModel = ToyModel()) -> np.ndarray:
-    """``z = -alpha * (ln N - ln N*)``: in it EM is the standard Gumbel CDF ``exp(-exp(-z))`` for every L."""
+    """``z = -alpha * (ln N - ln N*)``: in it EM is the standard Gumbel CDF ``exp(-exp(-z))`` for every L.
+
+    Taught in chapter 2, section 'One shape, shifted: the Gumbel curve'.
+    """
     # ln N* = ln c - ln(L) / alpha, written out so that a huge N* cannot overflow
     return -model.alpha * (np.log(_scales(N)) - np.log(model.c)) - np.log(_length(L))

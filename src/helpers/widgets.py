@@ -53,6 +53,8 @@ def live(plot_fn: Callable[..., Figure], **controls: Any):
 
     ``controls`` are what ``ipywidgets.interact`` accepts: ``(min, max, step)`` tuples, lists of
     options, widgets, or ``ipywidgets.fixed(value)``.
+
+    Used in chapter 1, section 'A first taste: smooth per-token progress, sharp exact match'.
     """
     from IPython.display import display
     from ipywidgets import interactive
@@ -77,6 +79,8 @@ def scrubber(
 
     Returns an ``IPython.display.HTML`` object holding the frames (base64 PNG) and the player,
     so the reader can step through the values in a browser with no kernel and no network.
+
+    Used in chapter 1, section 'A first taste: smooth per-token progress, sharp exact match'.
     """
     from IPython.display import HTML
 

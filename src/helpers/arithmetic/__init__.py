@@ -1,4 +1,4 @@
-"""Arithmetic tasks, a tiny decoder-only transformer family, training and evaluation (chapter 5).
+"""Arithmetic tasks, a tiny decoder-only transformer family, training and evaluation (chapters 5 and 7).
 
 The pieces and the one interface between them:
 
@@ -12,6 +12,13 @@ The pieces and the one interface between them:
                   log-probs, greedy answers, multiple-choice candidates); score: every metric -> tidy rows
     sweep.py      SweepConfig, run_sweep (cached per model size), results/ tables; the CLI behind `make sweep`
     chance.py     chance levels over every problem of a task: random digits, the best constant guess
+    sampling.py   answers sampled from a trained model: exact answer probabilities, sampled passes, PassUntil
+    tables.py     summaries of a sweep table: lengths pooled by items, seed curves, fitted ratios, step shares
+
+tasks, model, train and evaluate (with ``helpers/metrics.py``) are hashed into the sweep's code version
+(``sweep.code_version``), so their names and contents stay and their docstrings carry no chapter
+pointers: they are taught in chapter 5, sections 'The task: $k$-digit times 1-digit multiplication'
+(tasks) and 'The committed sweep' (model, train, evaluate).
 
 Token layout shared by all tasks (tasks.py owns it): VOCAB = digits 0-9, '+', '*', '=', PAD.
 A sequence is   [PAD ... PAD] a-digits op b-digits '='  answer-digits [PAD ...]

@@ -35,7 +35,10 @@ def _largest_answer(task: ArithmeticTask) -> int:
 
 
 def answer_counts(task: ArithmeticTask) -> pd.Series:
-    """How many problems of ``task`` have each answer, over every (a, b) there is (index: answer, sorted)."""
+    """How many problems of ``task`` have each answer, over every (a, b) there is (index: answer, sorted).
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     largest = _largest_answer(task)
     a = np.concatenate([np.arange(lo, hi + 1) for lo, hi in map(task.a_range, task.digit_counts)])
     counts = np.zeros(largest + 1, dtype=np.int64)
@@ -46,14 +49,20 @@ def answer_counts(task: ArithmeticTask) -> pd.Series:
 
 
 def constant_guess(task: ArithmeticTask) -> tuple[int, float]:
-    """The task's most common answer and the share of all its problems that have it (ties: the smallest)."""
+    """The task's most common answer and the share of all its problems that have it (ties: the smallest).
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     counts = answer_counts(task)
     best = counts.idxmax()
     return int(best), float(counts[best] / counts.sum())
 
 
 def random_digits_rate(task: ArithmeticTask) -> float:
-    """Exact match of a guesser writing random digits, averaged over every problem: mean of 10**-L."""
+    """Exact match of a guesser writing random digits, averaged over every problem: mean of 10**-L.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     _largest_answer(task)
     weights = np.array([task.num_problems(k) for k in task.digit_counts], dtype=float)
     rates = np.array([10.0 ** -task.answer_width(k) for k in task.digit_counts])

@@ -8,25 +8,24 @@
 Each (task, model size) is one unit of work: one ensemble holding every seed, trained once, then run
 once on the fixed test set (``evaluate.collect_outputs``) and scored with every metric
 (``evaluate.score``). Units are cached on disk by their configuration and a hash of the code that
-computes them (``helpers.cache``), so a rerun only trains what changed, and a stale or corrupt entry
-is reported and recomputed, never used.
+computes them (``helpers.sweeps``, the runner shared with the vision sweeps), so a rerun only trains
+what changed, and a stale or corrupt entry is reported and recomputed, never used.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import torch
 
-from ..cache import ResultCache, atomic_write, canonical, run_cached, source_hash
+from .. import sweeps
+from ..sweeps import RESULTS
 from ..validation import check_int, check_real
 from . import evaluate, model, tasks, train
 
@@ -34,8 +33,6 @@ __all__ = ["SweepConfig", "DEFAULT_SWEEPS", "PAPER_SWEEPS", "RESOLUTION_SWEEPS",
            "native_bf16", "machine_precision", "train_and_collect",
            "code_version", "run_unit", "run_sweep", "main"]
 
-ROOT = Path(__file__).resolve().parents[3]
-RESULTS = ROOT / "results"
 RESOLUTION_RESULTS = RESULTS / "resolution"  # the RESOLUTION_SWEEPS tables: a folder of their own, so that
 # every results/*.csv stays one full size family (chapter 6 audits them all)
 
@@ -45,6 +42,8 @@ def native_bf16() -> bool:
 
     Without them torch emulates bf16 matmuls: on an AVX2-only CPU (AMD EPYC, 2026-12-01) a bf16 training
     step was 8-9x *slower* than fp32 at widths 32 and 128, where a CPU with AMX made it 1.6-2x faster.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
     try:
         return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
@@ -53,13 +52,19 @@ def native_bf16() -> bool:
 
 
 def machine_precision(cfg: model.ModelConfig) -> str:
-    """What precision 'auto' trains ``cfg`` in on this machine: ``train.auto_precision`` with bf16 units, else fp32."""
+    """What precision 'auto' trains ``cfg`` in on this machine: ``train.auto_precision`` with bf16 units, else fp32.
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
     return train.auto_precision(cfg) if native_bf16() else "fp32"
 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """One task trained at several model sizes with several seeds, then evaluated on one fixed test set."""
+    """One task trained at several model sizes with several seeds, then evaluated on one fixed test set.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
 
     task: str = "mul_kx1"  # task name, see tasks.get_task
     sizes: tuple[int, ...] = ()  # indices into model.family(...); () means every size
@@ -147,15 +152,21 @@ QUICK_SWEEP = SweepConfig(task="mul_kx1", sizes=(0, 3, 6), seeds=(0, 1), steps=6
 
 
 def code_version() -> str:
-    """Hash of the code that produces a unit's numbers (tasks, model, training, evaluation, metrics, torch)."""
+    """Hash of the code that produces a unit's numbers (tasks, model, training, evaluation, metrics, torch).
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     here = Path(__file__).resolve().parent
     files = [here / f for f in ("tasks.py", "model.py", "train.py", "evaluate.py")]
     files.append(here.parent / "metrics.py")
-    return f"{source_hash(files)}-torch{torch.__version__}"
+    return sweeps.code_version(files)
 
 
 def run_unit(config: SweepConfig, size: int, *, progress: bool = False) -> pd.DataFrame:
-    """Train model size ``size`` for every seed of ``config``, evaluate on the fixed test set, return tidy rows."""
+    """Train model size ``size`` for every seed of ``config``, evaluate on the fixed test set, return tidy rows.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     task = tasks.get_task(config.task)
     split = task.split(config.num_test, config.split_seed)
     tcfg = config.train_config(size)
@@ -181,6 +192,8 @@ def train_and_collect(config: train.TrainConfig, task: str, held_out: tasks.Spli
 
     A module-level function, so chapters can train several live models side by side in worker processes
     (``helpers.parallel.map_in_workers``).
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     arithmetic_task = tasks.get_task(task)
     result = train.train(config, lambda bs, g: arithmetic_task.sample_train(bs, g, exclude=held_out), progress=False)
@@ -188,25 +201,15 @@ def train_and_collect(config: train.TrainConfig, task: str, held_out: tasks.Spli
                                     seed=eval_seed)
 
 
-def _worker_unit(config: SweepConfig, size: int) -> tuple[pd.DataFrame, float]:
-    """One unit in a worker process: one thread (tiny models are slower with two on two shared cores)."""
-    torch.set_num_threads(1)
-    start = time.perf_counter()
-    table = run_unit(config, size)
-    return table, time.perf_counter() - start
-
-
 def run_sweep(config: SweepConfig, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
               progress: bool = True) -> pd.DataFrame:
-    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
-    check_int("workers", workers, low=1)
-    cache = ResultCache(cache_dir, code_version=code_version())
-    # Largest models first, so the slowest unit does not start last.
-    sizes = sorted(config.size_indices(), key=lambda s: -model.count_params(config.family()[s]))
-    tables = run_cached(sizes, partial(_worker_unit, config), cache, config_of=config.unit, workers=workers,
-                        desc=f"{config.task}: sizes trained", progress=progress)
-    table = pd.concat([tables[s] for s in sorted(tables)], ignore_index=True)
-    return table.sort_values(["size", "seed", "target_len", "metric"], ignore_index=True)
+    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
+    return sweeps.run_sweep(config, run_unit, params_of=model.count_params, version=code_version(),
+                            cache_dir=cache_dir, workers=workers, progress=progress,
+                            desc=f"{config.task}: sizes trained", sort_by=["size", "seed", "target_len", "metric"])
 
 
 def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.PathLike = RESULTS, *,
@@ -215,31 +218,30 @@ def save_results(config: SweepConfig, table: pd.DataFrame, out_dir: str | os.Pat
 
     ``resolution`` marks a RESOLUTION_SWEEPS table (the command then says ``--resolution``); pass
     ``RESOLUTION_RESULTS`` as ``out_dir`` for those, never ``RESULTS``.
+
+    Used in chapter 5, section 'The committed sweep'.
     """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / f"arithmetic_{config.task}.csv"
-    atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g").encode())
     flag = " --resolution" if resolution else ""
-    meta = {"config": canonical(config), "code_version": code_version(),
-            "command": f"python -m helpers.arithmetic.sweep{flag} --task {config.task}"}
-    atomic_write(csv_path.with_suffix(".json"), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
-    return csv_path
+    return sweeps.save_table(Path(out_dir) / f"arithmetic_{config.task}.csv", config, table, version=code_version(),
+                             command=f"python -m helpers.arithmetic.sweep{flag} --task {config.task}")
 
 
 def load_results(task: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, SweepConfig]:
-    """The committed table of ``task`` and the config that made it (``out_dir=RESOLUTION_RESULTS``: the resolution sweep's)."""
+    """The committed table of ``task`` and the config that made it (``out_dir=RESOLUTION_RESULTS``: the resolution sweep's).
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     csv_path = Path(out_dir) / f"arithmetic_{task}.csv"
-    if not csv_path.exists():
-        how = "make sweep-resolution" if Path(out_dir).name == RESOLUTION_RESULTS.name else "make sweep"
-        raise FileNotFoundError(f"no results for task {task!r} at {csv_path}; run `{how}`")
-    meta = json.loads(csv_path.with_suffix(".json").read_text())
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta["config"].items() if k != "__type__"}
-    return pd.read_csv(csv_path), SweepConfig(**fields)
+    how = "make sweep-resolution" if Path(out_dir).name == RESOLUTION_RESULTS.name else "make sweep"
+    table, fields = sweeps.load_table(csv_path, missing=f"no results for task {task!r} at {csv_path}; run `{how}`")
+    return table, SweepConfig(**fields)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: run the default sweeps (or one task) and save the tables under results/."""
+    """Command line: run the default sweeps (or one task) and save the tables under results/.
+
+    Used in chapter 5, section 'The committed sweep'.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--task", choices=[s.task for s in DEFAULT_SWEEPS + PAPER_SWEEPS],
                         help="one task (default: the default sweep, mul_kx1)")

@@ -1,8 +1,19 @@
-"""Pure plotting functions, one submodule per topic; this module holds the shared conventions.
+"""Pure plotting functions, one submodule per chapter topic; this module holds the shared conventions.
 
-Every ``plot_...`` helper returns a fresh ``Figure`` and never trains or computes expensive results.
-Submodules mirror the book: ``plotting.toy_model`` (chapter 2), ``plotting.metrics`` (chapter 3),
-``plotting.resolution`` (chapter 4).
+Every ``plot_...`` helper returns a fresh ``Figure`` and only draws: it never trains, and the tables
+and fits it shows are computed by the domain modules (``helpers.arithmetic.tables``,
+``helpers.vision.tables``, ``helpers.resolution``, ...). Submodules mirror the book, named like the
+self-check modules of ``helpers.coursework``; chapters import them as ``<topic>_plots``:
+
+    emergence_claims.py  chapter 1: the published emergence points; per-token vs exact match
+    toy_model.py         chapter 2: the toy model's metrics, the Gumbel collapse, smooth axes
+    metrics.py           chapter 3: one set of outputs under six metrics, Taylor view, correlated errors
+    resolution.py        chapter 4: P(score 0), detection limits, onsets, simulated evaluations
+    arithmetic.py        chapter 5: the arithmetic sweep, target length, resolution, independence
+    emergence.py         chapter 6: emergence scores by metric, flagged curves, emergence by chance
+    forecast.py          chapter 7: forecasts against measurements, errors against k, pass rates
+    vision.py            chapter 8: the vision sweeps under a smooth and a sharp metric
+    other_side.py        chapter 9: item switches, EM against loss, grokking, multiple choice
 
 Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so nothing leaks between calls,
 a notebook shows a figure once when it is the cell's last expression, and tests can call the
@@ -32,19 +43,28 @@ METRIC_COLORS: dict[str, str] = {
 
 
 def new_figure(nrows: int = 1, ncols: int = 1, *, width: float = 6.4, height: float = 4.0, **kwargs):
-    """A new (Figure, axes) pair with constrained layout; ``axes`` is squeezed like ``plt.subplots``."""
+    """A new (Figure, axes) pair with constrained layout; ``axes`` is squeezed like ``plt.subplots``.
+
+    Not taught: the figure conventions every plotting module shares.
+    """
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, **kwargs)
     return fig, axes
 
 
 def sequential_colors(n: int, cmap: str = "viridis") -> list:
-    """``n`` colors evenly spaced along a sequential colormap (for families of curves, e.g. L = 1..5)."""
+    """``n`` colors evenly spaced along a sequential colormap (for families of curves, e.g. L = 1..5).
+
+    Not taught: the figure conventions every plotting module shares.
+    """
     return [mpl.colormaps[cmap](v) for v in np.linspace(0.1, 0.85, max(n, 1))]
 
 
 def figure_to_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
-    """Rasterise a figure to an (H, W, 4) float array (used to turn pure plots into animation frames)."""
+    """Rasterise a figure to an (H, W, 4) float array (used to turn pure plots into animation frames).
+
+    Not taught: the figure conventions every plotting module shares.
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi)
     buf.seek(0)
@@ -52,7 +72,10 @@ def figure_to_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
 
 
 def figure_to_png(fig: Figure, dpi: float = 100) -> bytes:
-    """PNG bytes of a figure, trimmed to its drawn area (what a notebook shows)."""
+    """PNG bytes of a figure, trimmed to its drawn area (what a notebook shows).
+
+    Not taught: the figure conventions every plotting module shares.
+    """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
     return buf.getvalue()

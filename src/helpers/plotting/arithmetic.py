@@ -20,20 +20,18 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import resolution as res
+from ..arithmetic import tables
 from ..validation import check_choice, check_int, check_real
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = [
     "METRIC_LABELS",
-    "pool_lengths",
-    "seed_curves",
     "plot_metric_vs_scale",
     "plot_metrics_grid",
     "plot_target_length",
     "plot_resolution",
     "plot_resolution_counts",
     "plot_independence",
-    "task_length_options",
 ]
 
 # Axis label of each metric of the sweep table (value = mean over items).
@@ -49,7 +47,6 @@ METRIC_LABELS: dict[str, str] = {
 }
 _EXTRA_COLORS = {"token_accuracy": "#55a868", "answer_logprob": "#64b5cd", "answer_prob": "#da8bc3"}
 _SCALES = ("linear", "log")
-_REQUIRED = ("task", "seed", "target_len", "metric", "value", "n_items", "params")
 
 
 def _color(metric: str) -> str:
@@ -62,70 +59,8 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
-def _check_table(table: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"table must be a pandas DataFrame from score/load_results; got {type(table).__name__}")
-    missing = [c for c in _REQUIRED if c not in table.columns]
-    if missing:
-        raise ValueError(f"table must have the columns {list(_REQUIRED)}; missing {missing}")
-    if table.empty:
-        raise ValueError("table must hold at least one row")
-    return table
-
-
-def _select(table: pd.DataFrame, metric: str, task: str | None, target_len: int | None) -> pd.DataFrame:
-    """Rows of one metric (and task, target length), else ValueError naming the argument."""
-    table = _check_table(table)
-    if task is not None:
-        check_choice("task", task, sorted(table["task"].unique()))
-        table = table[table["task"] == task]
-    elif table["task"].nunique() > 1:
-        raise ValueError(f"task must name one of {sorted(table['task'].unique())} when the table holds several")
-    check_choice("metric", metric, sorted(table["metric"].unique()))
-    rows = table[table["metric"] == metric]
-    if target_len is not None:
-        check_choice("target_len", target_len, sorted(int(x) for x in rows["target_len"].unique()))
-        rows = rows[rows["target_len"] == target_len]
-    return rows
-
-
-def task_length_options(table: pd.DataFrame) -> list[tuple[str, tuple[str, int | None]]]:
-    """Menu entries (label, (task, target_len)) for every task of ``table``: all lengths, then each length it has."""
-    table = _check_table(table)
-    options: list[tuple[str, tuple[str, int | None]]] = []
-    for task in sorted(table["task"].unique()):
-        lengths = sorted(int(x) for x in table.loc[table["task"] == task, "target_len"].unique())
-        options.append((f"{task}, all lengths" if len(lengths) > 1 else f"{task} (L = {lengths[0]})", (task, None)))
-        if len(lengths) > 1:
-            options += [(f"{task}, L = {L}", (task, L)) for L in lengths]
-    return options
-
-
-def pool_lengths(table: pd.DataFrame, metric: str, *, task: str | None = None,
-                 target_len: int | None = None) -> pd.DataFrame:
-    """One row per (params, seed): the metric's mean over all items of ``target_len`` (None: of every length).
-
-    Each table row is a mean over the ``n_items`` items of one target length, so pooling lengths
-    weights each row by its ``n_items``: the result is the mean over every test item.
-    """
-    rows = _select(table, metric, task, target_len)
-    weighted = rows.assign(_w=rows["value"] * rows["n_items"])
-    g = weighted.groupby(["params", "seed"], as_index=False)[["_w", "n_items"]].sum()
-    g["value"] = g["_w"] / g["n_items"]
-    return g.drop(columns="_w").sort_values(["params", "seed"], ignore_index=True)
-
-
-def seed_curves(table: pd.DataFrame, metric: str, *, task: str | None = None,
-                target_len: int | None = None) -> pd.DataFrame:
-    """The metric against params: one column per seed and a ``mean`` column (rows: params, ascending)."""
-    pooled = pool_lengths(table, metric, task=task, target_len=target_len)
-    wide = pooled.pivot(index="params", columns="seed", values="value").sort_index()
-    wide["mean"] = wide.mean(axis=1)
-    return wide
-
-
 def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
-    wide = seed_curves(table, metric, task=task, target_len=target_len)
+    wide = tables.seed_curves(table, metric, task=task, target_len=target_len)
     color = _color(metric)
     params = wide.index.to_numpy(dtype=float)
     for i, seed in enumerate(c for c in wide.columns if c != "mean"):
@@ -140,7 +75,10 @@ def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
 
 def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                          target_len: int | None = None, xscale: str = "log", yscale: str = "linear") -> Figure:
-    """One metric of the sweep against parameters: each seed (open circles) and their mean (line)."""
+    """One metric of the sweep against parameters: each seed (open circles) and their mean (line).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     check_choice("xscale", xscale, _SCALES)
     check_choice("yscale", yscale, _SCALES)
     fig, ax = new_figure(width=6.4, height=4.0)
@@ -154,7 +92,10 @@ def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, ta
 def plot_metrics_grid(table: pd.DataFrame,
                       metrics: Sequence[str] = ("exact_match", "cross_entropy", "token_accuracy", "edit_distance"),
                       *, task: str | None = None, target_len: int | None = None) -> Figure:
-    """Several metrics of the same outputs against parameters, one panel each (seeds and mean)."""
+    """Several metrics of the same outputs against parameters, one panel each (seeds and mean).
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     metrics = list(metrics)
     if not 1 <= len(metrics) <= 6:
         raise ValueError(f"metrics must name 1 to 6 metrics; got {len(metrics)}")
@@ -172,9 +113,12 @@ def plot_metrics_grid(table: pd.DataFrame,
 
 def plot_target_length(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
                        yscale: str = "log", params: Sequence[int] | None = None) -> Figure:
-    """The metric (mean over seeds) against target length L, one line per model size."""
+    """The metric (mean over seeds) against target length L, one line per model size.
+
+    Taught in chapter 5, section 'The committed sweep'.
+    """
     check_choice("yscale", yscale, _SCALES)
-    rows = _select(table, metric, task, None)
+    rows = tables.metric_rows(table, metric, task, None)
     sizes = sorted(int(p) for p in rows["params"].unique())
     if params is not None:
         for p in params:
@@ -203,6 +147,8 @@ def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
 
     ``correct`` is a 0/1 array (models, items): item i answered exactly right by model m. A score of
     0 of n is drawn as an open triangle at the bottom with a bar up to its upper bound.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     correct = np.asarray(correct)
     if correct.ndim != 2 or correct.shape[1] < 1 or not np.isin(correct, (0, 1)).all():
@@ -248,6 +194,8 @@ def plot_resolution_counts(counts: pd.DataFrame, *, chance: dict[str, float] | N
     intervals of the same model on 4,000 and on 100,000 items sit next to each other. A 0 of n is an
     open triangle at the bottom with a bar up to its upper bound. ``chance`` maps a label to a rate,
     each drawn as a horizontal line.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
     if not isinstance(counts, pd.DataFrame):
         raise ValueError(f"counts must be a pandas DataFrame; got {type(counts).__name__}")
@@ -304,6 +252,8 @@ def plot_independence(comparison: pd.DataFrame) -> Figure:
     ``comparison`` has columns params, target_len, measured, predicted (one row per model and L).
     Points above the diagonal: errors cluster on the same items (positively correlated). Rows with a
     0 in either column have no place on the log axes and are left out.
+
+    Taught in chapter 5, section 'Is exact match $p^L$? Independence on trained models'.
     """
     need = ("params", "target_len", "measured", "predicted")
     if not isinstance(comparison, pd.DataFrame) or any(c not in comparison.columns for c in need):

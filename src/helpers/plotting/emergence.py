@@ -39,7 +39,10 @@ def _check_audit(scores: pd.DataFrame) -> pd.DataFrame:
 
 def plot_scores_by_metric(scores: pd.DataFrame, threshold: float = em.DEFAULT_THRESHOLD, *,
                           title: str | None = None) -> Figure:
-    """Strip chart of the relative score R of every curve, one column per metric, with the threshold line."""
+    """Strip chart of the relative score R of every curve, one column per metric, with the threshold line.
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
+    """
     scores = _check_audit(scores)
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     metrics = list(dict.fromkeys(scores.sort_values("metric")["metric"]))
@@ -70,6 +73,8 @@ def plot_flagged_curves(results: pd.DataFrame, scores: pd.DataFrame, *, max_curv
     """Small multiples of the highest-scoring curves (mean over runs per scale) against log scale.
 
     ``per_metric`` shows only the highest-scoring curve of each metric, so one metric cannot fill every panel.
+
+    Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
     scores = _check_audit(scores)
     max_curves = check_int("max_curves", max_curves, low=1, high=24)
@@ -106,7 +111,10 @@ def plot_flagged_curves(results: pd.DataFrame, scores: pd.DataFrame, *, max_curv
 
 
 def plot_null_rates(rates: pd.DataFrame) -> Figure:
-    """Share of null (linear-improvement) tasks flagged, against the number of scales, one line per test-set size."""
+    """Share of null (linear-improvement) tasks flagged, against the number of scales, one line per test-set size.
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
     need = {"n_sizes", "n_items", "rate"}
     if not isinstance(rates, pd.DataFrame) or not need <= set(rates.columns):
         raise ValueError(f"rates must be a table with columns {sorted(need)}")
@@ -124,7 +132,10 @@ def plot_null_rates(rates: pd.DataFrame) -> Figure:
 
 def plot_chance_emergence(threshold: float = em.DEFAULT_THRESHOLD, n_sizes: int = 4, n_items: int = 100, *,
                           num_tasks: int = 400, seed: int = 0) -> Figure:
-    """Null tasks (accuracy rising linearly from 0.3 to 0.5): histogram of R and the flagged curves."""
+    """Null tasks (accuracy rising linearly from 0.3 to 0.5): histogram of R and the flagged curves.
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     n_sizes = check_int("n_sizes", n_sizes, low=3, high=40)
     n_items = check_int("n_items", n_items, low=1)

@@ -22,7 +22,10 @@ _STYLE = {"few-shot": ("o", "#4c72b0"), "augmented": ("s", "#dd8452")}
 
 
 def plot_emergence_points(x: str = "flops", points: Sequence[EmergencePoint] | None = None) -> Figure:
-    """Published emergence points on a log axis of training FLOPs (``x="flops"``) or parameters."""
+    """Published emergence points on a log axis of training FLOPs (``x="flops"``) or parameters.
+
+    Taught in chapter 1, section 'The published emergence points'.
+    """
     check_choice("x", x, tuple(_AXES))
     pts = sorted(emergence_points(x) if points is None else points, key=lambda p: getattr(p, x))
     if not pts:
@@ -57,7 +60,10 @@ def plot_token_vs_exact_match(
     n_min: float = 1e7,
     n_max: float = 1e12,
 ) -> Figure:
-    """Toy model: per-token probability p(N) and exact match p(N)**L against parameters N (log axis)."""
+    """Toy model: per-token probability p(N) and exact match p(N)**L against parameters N (log axis).
+
+    Taught in chapter 1, section 'A first taste: smooth per-token progress, sharp exact match'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     n_min = check_real("n_min", n_min, low=0, low_open=True, high=np.inf, high_open=True)
     n_max = check_real("n_max", n_max, low=n_min, low_open=True, high=np.inf, high_open=True)

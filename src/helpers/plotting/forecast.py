@@ -52,7 +52,10 @@ def _length_label(target_len: int) -> str:
 def plot_forecast(forecasts: pd.DataFrame, *, task: str | None = None, k: int | None = None,
                   target_len: int = fc.ALL_LENGTHS, methods: Sequence[str] = fc.METHODS,
                   tolerance: float = 0.10) -> Figure:
-    """Measured exact match (black) and each method's forecast with its bootstrap band, against N."""
+    """Measured exact match (black) and each method's forecast with its bootstrap band, against N.
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
     tolerance = check_real("tolerance", tolerance, low=0)
     task = task if task is not None else str(forecasts["task"].iloc[0])
     k = k if k is not None else int(forecasts["k"].iloc[0])
@@ -81,7 +84,10 @@ def plot_forecast(forecasts: pd.DataFrame, *, task: str | None = None, k: int | 
 
 def plot_error_vs_k(summary: pd.DataFrame, *, task: str | None = None, target_len: int = fc.ALL_LENGTHS,
                     tolerance: float = 0.10) -> Figure:
-    """|forecast - measured| of the largest model against k, the number of small models fitted, one line per method."""
+    """|forecast - measured| of the largest model against k, the number of small models fitted, one line per method.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     tolerance = check_real("tolerance", tolerance, low=0)
     if not isinstance(summary, pd.DataFrame) or "abs_error" not in summary.columns:
         raise ValueError("summary must be a table from forecast.error_summary (over several k)")
@@ -104,7 +110,10 @@ def plot_error_vs_k(summary: pd.DataFrame, *, task: str | None = None, target_le
 def plot_pass_rate(arr: fc.SweepArrays, target_len: int, k: int, *,
                    sampled: Mapping[int, tuple[float, float, float]] | None = None) -> Figure:
     """Greedy EM, exact pass rate PU and its power-law fit on the k smallest models, on a log axis; optional
-    sampled estimates {N: (estimate, lo, hi)} with their intervals."""
+    sampled estimates {N: (estimate, lo, hi)} with their intervals.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
     lens = arr.target_lens.tolist()
     j = lens.index(check_choice("target_len", target_len, lens))
     N = arr.params.astype(float)
@@ -143,7 +152,10 @@ def plot_pass_rate(arr: fc.SweepArrays, target_len: int, k: int, *,
 
 
 def plot_conditionals(arr: fc.SweepArrays, target_len: int, k: int) -> Figure:
-    """Conditional rates q_j = EM_first_j / EM_first_(j-1) against N, with their logit-line fits on the k smallest."""
+    """Conditional rates q_j = EM_first_j / EM_first_(j-1) against N, with their logit-line fits on the k smallest.
+
+    Taught in chapter 7, section 'Why the forecasts miss'.
+    """
     lens = arr.target_lens.tolist()
     j = lens.index(check_choice("target_len", target_len, lens))
     N = arr.params.astype(float)
@@ -170,7 +182,10 @@ def plot_conditionals(arr: fc.SweepArrays, target_len: int, k: int) -> Figure:
 def plot_any_length(forecasts: pd.DataFrame) -> Figure:
     """Exact-match forecasts at several target lengths from one per-token fit (``forecast.forecast_any_length``),
     one panel per method: solid lines for lengths in the fit, dashed for lengths forecast without using them
-    (never measured, or held out), dots for measured values, bands for the bootstrap intervals."""
+    (never measured, or held out), dots for measured values, bands for the bootstrap intervals.
+
+    Taught in chapter 7, section 'One per-token fit, any target length'.
+    """
     need = {"method", "target_len", "params", "forecast", "lo", "hi", "measured", "fitted", "extrapolated_length"}
     if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
         raise ValueError("forecasts must be a non-empty table from forecast.forecast_any_length")

@@ -53,7 +53,10 @@ def _check_metric(metric: str) -> str:
 
 
 def metric_of_error(metric: str, eps, L: float = 1) -> np.ndarray:
-    """A toy metric as a function of the per-token error ``eps = 1 - p`` (independent errors)."""
+    """A toy metric as a function of the per-token error ``eps = 1 - p`` (independent errors).
+
+    Taught in chapter 3, section 'Linear, nonlinear, discontinuous: all in terms of $\\epsilon$'.
+    """
     _check_metric(metric)
     eps = np.asarray(eps, dtype=float)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
@@ -72,25 +75,25 @@ def _ylim(metric: str, table: pd.DataFrame) -> tuple[float, float]:
     if metric == "cross_entropy":
         return 0.0, 1.08 * float(table.loc[table.metric == metric, "value"].max())
     if metric == "edit_distance":
-        return 0.0, 1.05 * float(table.L.max())
+        return 0.0, 1.05 * float(table.target_len.max())
     return -0.04, 1.04
 
 
 def _rows(table: pd.DataFrame, metric: str, L: int) -> pd.DataFrame:
-    rows = table[(table.metric == metric) & (table.L == L)].sort_values("N")
+    rows = table[(table.metric == metric) & (table.target_len == L)].sort_values("params")
     if rows.empty:
-        raise ValueError(f"table has no rows for metric={metric!r} and L={L}; lengths held: {sorted(table.L.unique())}")
+        raise ValueError(f"table has no rows for metric={metric!r} and L={L}; lengths held: {sorted(table.target_len.unique())}")
     return rows
 
 
 def _draw_vs_scale(ax, table, metric, L, model, rho, analytic=True, legend=False):
     rows = _rows(table, metric, L)
-    N_fine = np.logspace(np.log10(rows.N.min()), np.log10(rows.N.max()), 300)
+    N_fine = np.logspace(np.log10(rows.params.min()), np.log10(rows.params.max()), 300)
     color = _COLORS[metric]
     if analytic:
         ax.plot(N_fine, sim.expected_metric(metric, N_fine, L, rho=rho, model=model), color=color, lw=2,
                 label="toy model (formula)")
-    ax.errorbar(rows.N, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
+    ax.errorbar(rows.params, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
                 capsize=2, lw=1, label="sampled outputs (±2 SE)")
     ax.set_xscale("log")
     ax.set_ylim(*_ylim(metric, table))
@@ -101,7 +104,10 @@ def _draw_vs_scale(ax, table, metric, L, model, rho, analytic=True, legend=False
 
 def plot_same_outputs(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = tm.ToyModel(),
                       rho: float = 0.0) -> Figure:
-    """Six metrics against scale, all computed from one set of sampled outputs, with the toy formulas."""
+    """Six metrics against scale, all computed from one set of sampled outputs, with the toy formulas.
+
+    Taught in chapter 3, section 'Six metrics, one set of outputs'.
+    """
     L = check_int("L", L, low=1)
     fig, axes = new_figure(2, 3, width=10.5, height=6.2)
     for i, (ax, metric) in enumerate(zip(axes.ravel(), sim.METRICS)):
@@ -112,7 +118,10 @@ def plot_same_outputs(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = t
 
 def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: int = 5, *,
                          model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """One metric on fixed outputs: against scale N (left) and against per-token error eps (right)."""
+    """One metric on fixed outputs: against scale N (left) and against per-token error eps (right).
+
+    Taught in chapter 3, section 'Linear, nonlinear, discontinuous: all in terms of $\\epsilon$'.
+    """
     _check_metric(metric)
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=9.5, height=3.8)
@@ -120,7 +129,7 @@ def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: in
     left.set_title(f"{METRIC_LABELS[metric]},  $L$ = {L}")
 
     rows = _rows(table, metric, L)
-    eps_pts = -np.expm1(-tm.cross_entropy(rows.N.to_numpy(), model))
+    eps_pts = -np.expm1(-tm.cross_entropy(rows.params.to_numpy(), model))
     eps = np.linspace(0, 1, 501)
     right.plot(eps, metric_of_error(metric, eps, L), color=_COLORS[metric], lw=2)
     right.errorbar(eps_pts, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color="black", mfc="white",
@@ -132,7 +141,10 @@ def plot_metric_explorer(table: pd.DataFrame, metric: str = "exact_match", L: in
 
 
 def plot_taylor(L: int = 5, lengths=(2, 5, 10, 50)) -> Figure:
-    """Exact match ``(1-eps)^L`` against its Taylor approximations (left) and the linear error against L*eps (right)."""
+    """Exact match ``(1-eps)^L`` against its Taylor approximations (left) and the linear error against L*eps (right).
+
+    Taught in chapter 3, section 'Near $p = 1$, exact match is linear too'.
+    """
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=10, height=3.8)
     eps = np.linspace(0, 1, 401)
@@ -162,18 +174,21 @@ def plot_taylor(L: int = 5, lengths=(2, 5, 10, 50)) -> Figure:
 
 
 def plot_correlated_errors(table: pd.DataFrame, L: int = 5, *, model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """Exact match (left) and per-token accuracy (right) against p for several within-item correlations rho."""
+    """Exact match (left) and per-token accuracy (right) against p for several within-item correlations rho.
+
+    Taught in chapter 3, section 'A Monte Carlo check of the independence approximation'.
+    """
     L = check_int("L", L, low=1)
     fig, (left, right) = new_figure(1, 2, width=10, height=3.8)
     rhos = sorted(table.rho.unique())
     colors = sequential_colors(len(rhos), "plasma")
-    N_all = np.sort(table.N.unique())
+    N_all = np.sort(table.params.unique())
     N_fine = np.logspace(np.log10(N_all.min()), np.log10(N_all.max()), 300)
     p_fine = tm.token_prob(N_fine, model)
     for rho, color in zip(rhos, colors):
         for ax, metric in ((left, "exact_match"), (right, "token_accuracy")):
             rows = _rows(table[table.rho == rho], metric, L)
-            p_pts = tm.token_prob(rows.N.to_numpy(), model)
+            p_pts = tm.token_prob(rows.params.to_numpy(), model)
             ax.plot(p_fine, sim.expected_metric(metric, N_fine, L, rho=rho, model=model), color=color, lw=1.8,
                     label=f"$\\rho$ = {rho:g}")
             ax.errorbar(p_pts, rows.value, yerr=2 * rows.stderr, fmt="o", ms=4, color=color, mfc="white",

@@ -28,7 +28,10 @@ _SCALES = ("linear", "log")
 
 def plot_item_switches(width: float = 0.03, spread: float = 0.6, num_items: int = 400, num_shown: int = 12,
                        seed: int = 0) -> Figure:
-    """Per-item switches (thin lines) and their mean over ``num_items`` items (thick) against log10 N."""
+    """Per-item switches (thin lines) and their mean over ``num_items`` items (thick) against log10 N.
+
+    Taught in chapter 9, section 'What a smooth average can hide'.
+    """
     num_shown = check_int("num_shown", num_shown, low=0, high=num_items)
     x = np.linspace(7, 12, 401)
     points = osd.draw_switch_points(num_items, spread=spread, seed=seed)
@@ -47,7 +50,10 @@ def plot_item_switches(width: float = 0.03, spread: float = 0.6, num_items: int 
 
 def plot_em_vs_loss(pairs: pd.DataFrame, task: str = "mul_kx1", yscale: str = "linear",
                     show_toy: bool = True) -> Figure:
-    """Exact match against per-token cross-entropy, one color per target length, with the toy exp(-L * loss)."""
+    """Exact match against per-token cross-entropy, one color per target length, with the toy exp(-L * loss).
+
+    Taught in chapter 9, section 'Is there a loss threshold?'.
+    """
     if yscale not in _SCALES:
         raise ValueError(f"yscale must be one of {_SCALES}; got {yscale!r}")
     rows = pairs[pairs["task"] == task]
@@ -73,7 +79,10 @@ def plot_em_vs_loss(pairs: pd.DataFrame, task: str = "mul_kx1", yscale: str = "l
 
 
 def plot_grokking(history: pd.DataFrame, xscale: str = "log") -> Figure:
-    """Two panels over training steps: train and test accuracy; test loss and the right answer's mean probability."""
+    """Two panels over training steps: train and test accuracy; test loss and the right answer's mean probability.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     if xscale not in _SCALES:
         raise ValueError(f"xscale must be one of {_SCALES}; got {xscale!r}")
     h = history[history["step"] > 0] if xscale == "log" else history
@@ -94,7 +103,10 @@ def plot_grokking(history: pd.DataFrame, xscale: str = "log") -> Figure:
 
 
 def plot_grokking_items(steps, item_prob: np.ndarray, num_shown: int = 12, seed: int = 0) -> Figure:
-    """A few test items' probability of the right answer over training steps, and the mean over all items."""
+    """A few test items' probability of the right answer over training steps, and the mean over all items.
+
+    Taught in chapter 9, section 'A real transition: grokking'.
+    """
     item_prob = np.asarray(item_prob, dtype=float)
     steps = np.asarray(steps, dtype=float)
     if item_prob.ndim != 2 or item_prob.shape[0] != len(steps):
@@ -116,6 +128,8 @@ def plot_mcq(share_end: float = 1.0, num_options: int = 4, slope: float = 1.2, i
     The strongest of the K - 1 wrong options holds at least the even share 1/(K - 1) of their mass, so a
     ``share_end`` below it (possible when a slider moves K and s independently) is raised to 1/(K - 1),
     and the figure's title says so.
+
+    Taught in chapter 9, section 'Multiple choice: the wrong answers matter'.
     """
     check_real("share_end", share_end, low=0, high=1)
     K = check_int("num_options", num_options, low=2)

@@ -13,12 +13,11 @@ from matplotlib.figure import Figure
 
 from .. import resolution as res
 from .. import toy_model as tm
-from ..validation import check_int, check_real
+from ..validation import check_int
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = [
     "DEFAULT_N_VALUES",
-    "family_scales",
     "plot_prob_observe_zero",
     "plot_detection_limit",
     "plot_onset",
@@ -30,21 +29,16 @@ DEFAULT_N_VALUES: tuple[int, ...] = (100, 1_000, 10_000, 100_000, 1_000_000)
 _EM_FLOOR = 1e-10  # bottom of the log y-axes; measured zeros are drawn on this row
 
 
-def family_scales(num_scales: int = 26, low: float = 1e7, high: float = 1e12) -> np.ndarray:
-    """``num_scales`` model sizes evenly spaced in log N between ``low`` and ``high``."""
-    num_scales = check_int("num_scales", num_scales, low=2)
-    low = check_real("low", low, low=0, low_open=True)
-    high = check_real("high", high, low=low, low_open=True)
-    return np.logspace(np.log10(low), np.log10(high), num_scales)
-
-
 def _n_label(n: int) -> str:
     exponent = np.log10(n)
     return f"$10^{{{exponent:g}}}$" if float(exponent).is_integer() else f"{n:,}"
 
 
 def plot_prob_observe_zero(n_values: Sequence[int] = DEFAULT_N_VALUES, confidence: float = 0.95) -> Figure:
-    """P(observe 0 | EM, n) = (1-EM)**n against the true EM, one curve per test-set size n."""
+    """P(observe 0 | EM, n) = (1-EM)**n against the true EM, one curve per test-set size n.
+
+    Taught in chapter 4, section 'The smallest score a test set can report'.
+    """
     fig, ax = new_figure(width=7.5)
     em = np.logspace(-8, 0, 400)
     for n, color in zip(n_values, sequential_colors(len(n_values))):
@@ -60,7 +54,10 @@ def plot_prob_observe_zero(n_values: Sequence[int] = DEFAULT_N_VALUES, confidenc
 
 
 def plot_detection_limit(confidence: float = 0.95, n_max: int = 1_000_000) -> Figure:
-    """Detection limit, the rule of three 3/n and the Clopper-Pearson upper bound at 0 of n, against n."""
+    """Detection limit, the rule of three 3/n and the Clopper-Pearson upper bound at 0 of n, against n.
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
     fig, ax = new_figure()
     n = np.unique(np.logspace(0, np.log10(n_max), 60).round().astype(int))
     limit = np.array([res.detection_limit(int(m), confidence) for m in n])
@@ -76,9 +73,12 @@ def plot_detection_limit(confidence: float = 0.95, n_max: int = 1_000_000) -> Fi
 
 
 def plot_onset(L: float = 5, n_values: Sequence[int] = DEFAULT_N_VALUES, model: tm.ToyModel = tm.ToyModel()) -> Figure:
-    """Toy exact match on log-log axes, the 1/n floor of each test set and the apparent onset it causes."""
+    """Toy exact match on log-log axes, the 1/n floor of each test set and the apparent onset it causes.
+
+    Taught in chapter 4, section 'Where "emergence" appears to start'.
+    """
     fig, ax = new_figure()
-    N = family_scales(300)
+    N = res.family_scales(300)
     ax.loglog(N, tm.exact_match(N, L, model), color=METRIC_COLORS["exact_match"], lw=2, label=f"EM = p(N)$^{{{L:g}}}$")
     for n, color in zip(n_values, sequential_colors(len(n_values))):
         onset = res.onset_scale(n, L, model)
@@ -98,15 +98,18 @@ def plot_simulated_evaluations(
     confidence: float = 0.95,
     model: tm.ToyModel = tm.ToyModel(),
 ) -> Figure:
-    """One simulated n-item evaluation of the toy family: linear axes (left) and log axes with CIs (right)."""
+    """One simulated n-item evaluation of the toy family: linear axes (left) and log axes with CIs (right).
+
+    Taught in chapter 4, section 'Simulated evaluations: emergence that moves with n'.
+    """
     n = check_int("n", n, low=1)
-    N = family_scales(num_scales)
+    N = res.family_scales(num_scales)
     em = tm.exact_match(N, L, model)
     score = res.simulate_evaluations(em, n, seed=seed)[0]
     k = np.rint(score * n).astype(int)
     ci = np.array([res.binomial_ci(int(j), n, confidence) for j in k])
     onset = res.first_nonzero_scale(N, score)
-    dense = family_scales(300)
+    dense = res.family_scales(300)
     color = METRIC_COLORS["exact_match"]
 
     fig, (lin, log) = new_figure(1, 2, width=10, height=4)
@@ -142,12 +145,15 @@ def plot_sparse_scales(
     seed: int = 0,
     model: tm.ToyModel = tm.ToyModel(),
 ) -> Figure:
-    """The same family measured at a few scales (bold) and at many (faint): few points make a jump."""
+    """The same family measured at a few scales (bold) and at many (faint): few points make a jump.
+
+    Taught in chapter 4, section 'Too few model sizes'.
+    """
     num_scales = check_int("num_scales", num_scales, low=2)
     fig, ax = new_figure()
-    dense_N = family_scales(51)
+    dense_N = res.family_scales(51)
     dense = res.simulate_evaluations(tm.exact_match(dense_N, L, model), n, seed=seed + 1)[0]
-    N = family_scales(num_scales)
+    N = res.family_scales(num_scales)
     score = res.simulate_evaluations(tm.exact_match(N, L, model), n, seed=seed)[0]
     ax.plot(dense_N, dense, "o-", color="0.75", ms=3, lw=1, label="51 sizes")
     ax.plot(N, score, "o-", color=METRIC_COLORS["exact_match"], ms=7, lw=2.5, label=f"{num_scales} sizes")

@@ -48,7 +48,10 @@ def _lengths(L_max: int) -> list[int]:
 
 def plot_toy_metrics(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
                      N_min: float = 1e7, N_max: float = 1e12) -> Figure:
-    """Four panels over N: per-token loss (log-log), token probability p, exact match and edit distance for L = 1..L_max."""
+    """Four panels over N: per-token loss (log-log), token probability p, exact match and edit distance for L = 1..L_max.
+
+    Taught in chapter 2, section 'Smooth metric, sharp metric'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     N = _grid(N_min, N_max)
     lengths = _lengths(L_max)
@@ -84,7 +87,10 @@ def plot_toy_metrics(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
 
 def plot_toy_explorer(alpha: float = -0.3, c: float = 1e9, L: float = 3.0,
                       N_min: float = 1e7, N_max: float = 1e12) -> Figure:
-    """Exact match with N* marked (left) and edit distance with its large-N power law (right) for one L."""
+    """Exact match with N* marked (left) and edit distance with its large-N power law (right) for one L.
+
+    Taught in chapter 2, section 'Smooth metric, sharp metric'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     N = _grid(N_min, N_max)
     L = check_real("L", L, low=1, high=np.inf, high_open=True)
@@ -122,7 +128,10 @@ def plot_toy_explorer(alpha: float = -0.3, c: float = 1e9, L: float = 3.0,
 
 def plot_gumbel_collapse(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
                          N_min: float = 1e7, N_max: float = 1e12) -> Figure:
-    """Exact match for L = 1..L_max against N (left) and against z = -alpha (ln N - ln N*) (right)."""
+    """Exact match for L = 1..L_max against N (left) and against z = -alpha (ln N - ln N*) (right).
+
+    Taught in chapter 2, section 'One shape, shifted: the Gumbel curve'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     N = _grid(N_min, N_max)
     lengths = _lengths(L_max)
@@ -151,7 +160,10 @@ def plot_gumbel_collapse(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
 
 def plot_smooth_axes(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
                      N_min: float = 1e7, N_max: float = 1e12) -> Figure:
-    """Log-log views where both metrics are straight lines: -ln EM = L (N/c)^alpha, and TED with its power law."""
+    """Log-log views where both metrics are straight lines: -ln EM = L (N/c)^alpha, and TED with its power law.
+
+    Taught in chapter 2, section 'Smooth metric, sharp metric'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     N = _grid(N_min, N_max)
     lengths = _lengths(L_max)
@@ -173,7 +185,10 @@ def plot_smooth_axes(alpha: float = -0.3, c: float = 1e9, L_max: int = 5,
 def plot_token_simulation(N: Sequence[float], em_hat: Sequence[float], em_se: Sequence[float],
                           ted_hat: Sequence[float], ted_se: Sequence[float], L: float,
                           alpha: float = -0.3, c: float = 1e9, N_min: float = 1e7, N_max: float = 1e12) -> Figure:
-    """Measured exact match and edit distance (dots, +-2 standard errors) over the toy model's curves."""
+    """Measured exact match and edit distance (dots, +-2 standard errors) over the toy model's curves.
+
+    Taught in chapter 2, section 'A torch experiment: sampling the tokens'.
+    """
     model = tm.ToyModel(c=c, alpha=alpha)
     grid = _grid(N_min, N_max)
     N = np.asarray(N, dtype=float)

@@ -23,35 +23,14 @@ from matplotlib.figure import Figure
 from ..emergence import emergence_score
 from ..validation import check_int, check_real
 from ..vision import metrics as vm
+from ..vision import tables
 from . import METRIC_COLORS, new_figure, sequential_colors
 
-__all__ = ["seed_mean", "plot_subset_accuracy", "plot_reconstruction", "plot_emergence_vs_c", "plot_sequence",
-           "plot_k_family", "lognormal_fit", "plot_reconstruction_fit"]
+__all__ = ["plot_subset_accuracy", "plot_reconstruction", "plot_emergence_vs_c", "plot_sequence", "plot_k_family",
+           "plot_reconstruction_fit"]
 
-_REQUIRED = ("params", "seed", "metric", "K", "c", "value")
 SMOOTH = METRIC_COLORS["cross_entropy"]
 SHARP = METRIC_COLORS["exact_match"]
-
-
-def _check_table(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise ValueError(f"table must be a pandas DataFrame from helpers.vision.sweep; got {type(table).__name__}")
-    missing = [c for c in _REQUIRED if c not in table.columns]
-    if missing:
-        raise ValueError(f"table must have the columns {list(_REQUIRED)}; missing {missing}")
-    absent = [m for m in metrics if m not in set(table["metric"])]
-    if absent:
-        raise ValueError(f"table must hold the metrics {list(metrics)}; missing {absent}")
-    return table
-
-
-def seed_mean(table: pd.DataFrame, metric: str, K: int = 0, c: float = 0.0) -> pd.Series:
-    """Mean over seeds of one metric (at one K and c) against params, ascending."""
-    _check_table(table, [metric])
-    rows = table[(table["metric"] == metric) & (table["K"] == K) & np.isclose(table["c"], c)]
-    if rows.empty:
-        raise ValueError(f"K, c: the table has no {metric} rows with K = {K}, c = {c:g}")
-    return rows.groupby("params")["value"].mean().sort_index()
 
 
 def _every(series: pd.Series, every: int) -> pd.Series:
@@ -76,12 +55,14 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
     """Left: accuracy a against N (smooth); right: "K out of K" subset accuracy, with a**K dashed, scores in legends.
 
     ``every`` keeps every ``every``-th model size only (sparse sampling of the family).
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
     """
-    table = _check_table(table, ["accuracy", "subset_accuracy"])
+    table = tables.check_table(table, ["accuracy", "subset_accuracy"])
     K = check_int("K", K, low=1, high=int(table["K"].max()))
     every = check_int("every", every, low=1, high=4)
-    acc = _every(seed_mean(table, "accuracy"), every)
-    subset = _every(seed_mean(table, "subset_accuracy", K=K), every)
+    acc = _every(tables.seed_mean(table, "accuracy"), every)
+    subset = _every(tables.seed_mean(table, "subset_accuracy", K=K), every)
     fig, (left, right) = new_figure(1, 2, width=9.0, height=3.6, sharey=True)
     _seed_dots(left, table, "accuracy", 0, acc.index, SMOOTH)
     left.plot(acc.index, acc.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"accuracy a (score {_score(acc)})")
@@ -100,7 +81,7 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
         ax.legend(fontsize=8, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     if every > 1:
-        fig.suptitle(f"only every {_ordinal(every)} model size ({len(acc)} of {len(seed_mean(table, 'accuracy'))})",
+        fig.suptitle(f"only every {_ordinal(every)} model size ({len(acc)} of {len(tables.seed_mean(table, 'accuracy'))})",
                      fontsize=10)
     return fig
 
@@ -111,18 +92,13 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _errors_input(params, errors_by_model) -> tuple[np.ndarray, list[np.ndarray]]:
-    params = np.asarray(params, dtype=float)
-    if params.ndim != 1 or len(params) != len(errors_by_model) or len(params) < 3:
-        raise ValueError("params and errors_by_model must give one error array for each of at least 3 models")
-    order = np.argsort(params)
-    return params[order], [np.asarray(errors_by_model[i], dtype=float) for i in order]
-
-
 def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
-    """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is."""
+    """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     c = check_real("c", c, low=0, low_open=True)
-    params, errors = _errors_input(params, errors_by_model)
+    params, errors = tables.by_size(params, errors_by_model)
     mse = pd.Series([vm.mean_squared_error(e) for e in errors], index=params)
     rec = pd.Series([vm.reconstruction_c(e, c) for e in errors], index=params)
     fig, axes = new_figure(1, 3, width=12.0, height=3.6)
@@ -146,23 +122,6 @@ def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.nd
     return fig
 
 
-def lognormal_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray]) -> pd.DataFrame:
-    """Per model: mu and sigma of ln e_i, the fitted line mu = ln m0 - beta ln N, and the pooled sigma.
-
-    Columns: params, mu, sigma (per model), mu_line (the least-squares line at that N), sigma_pooled
-    (root mean of the per-model variances). Errors must be positive (their logarithm is taken).
-    """
-    params, errors = _errors_input(params, errors_by_model)
-    if any((e <= 0).any() for e in errors):
-        raise ValueError("errors_by_model must hold positive squared errors (their logarithm is fitted)")
-    logs = [np.log(e) for e in errors]
-    mu = np.array([v.mean() for v in logs])
-    sigma = np.array([v.std(ddof=1) for v in logs])
-    slope, intercept = np.polyfit(np.log(params), mu, 1)
-    return pd.DataFrame({"params": params, "mu": mu, "sigma": sigma, "mu_line": intercept + slope * np.log(params),
-                         "sigma_pooled": float(np.sqrt(np.mean(sigma**2)))})
-
-
 def _phi(z: np.ndarray) -> np.ndarray:
     """Standard normal CDF (numpy twin of the chapter's sympy Phi)."""
     from math import erf, sqrt
@@ -172,10 +131,13 @@ def _phi(z: np.ndarray) -> np.ndarray:
 
 def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
     """Left: mean +- sd of ln e_i per model, its fitted line and ln c; right: measured Reconstruction_c at c with
-    the lognormal predictions Phi((ln c - mu) / sigma), per model and from the line with the pooled sigma."""
+    the lognormal predictions Phi((ln c - mu) / sigma), per model and from the line with the pooled sigma.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     c = check_real("c", c, low=0, low_open=True)
-    params, errors = _errors_input(params, errors_by_model)
-    fit = lognormal_fit(params, errors)
+    params, errors = tables.by_size(params, errors_by_model)
+    fit = tables.lognormal_fit(params, errors)
     measured = np.array([vm.reconstruction_c(e, c) for e in errors])
     per_model = _phi((np.log(c) - fit["mu"].to_numpy()) / fit["sigma"].to_numpy())
     line = _phi((np.log(c) - fit["mu_line"].to_numpy()) / fit["sigma_pooled"].to_numpy())
@@ -197,7 +159,10 @@ def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[n
 
 
 def plot_emergence_vs_c(cs: Sequence[float], scores: Sequence[float], best_c: float | None = None) -> Figure:
-    """Emergence score of Reconstruction_c against the threshold c; infinite scores drawn as triangles at the top."""
+    """Emergence score of Reconstruction_c against the threshold c; infinite scores drawn as triangles at the top.
+
+    Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     cs, scores = np.asarray(cs, dtype=float), np.asarray(scores, dtype=float)
     if cs.ndim != 1 or cs.shape != scores.shape or cs.size < 2:
         raise ValueError("cs and scores must be 1-D arrays of the same length (at least 2)")
@@ -218,11 +183,14 @@ def plot_emergence_vs_c(cs: Sequence[float], scores: Sequence[float], best_c: fl
 
 
 def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
-    """Sequence model: per-item accuracy (smooth) and all-items-right (sharp) on sequences of K items, with a**K."""
-    table = _check_table(table, ["item_accuracy", "all_correct"])
+    """Sequence model: per-item accuracy (smooth) and all-items-right (sharp) on sequences of K items, with a**K.
+
+    Taught in chapter 8, section 'Experiment 3: the whole sequence right'.
+    """
+    table = tables.check_table(table, ["item_accuracy", "all_correct"])
     K = check_int("K", K, low=1, high=int(table["K"].max()))
-    item = seed_mean(table, "item_accuracy", K=K)
-    whole = seed_mean(table, "all_correct", K=K)
+    item = tables.seed_mean(table, "item_accuracy", K=K)
+    whole = tables.seed_mean(table, "all_correct", K=K)
     per_seed = table[(table["metric"] == "item_accuracy") & (table["K"] == K)].assign(pred=lambda d: d["value"] ** K)
     pred = per_seed.groupby("params")["pred"].mean().sort_index()
     fig, (left, right) = new_figure(1, 2, width=9.0, height=3.6, sharey=True)
@@ -241,13 +209,16 @@ def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
 
 
 def plot_k_family(table: pd.DataFrame, metric: str = "subset_accuracy", every: int = 1) -> Figure:
-    """The sharp metric for every K = 1..5 (mean over seeds) on one axis, with each curve's emergence score."""
-    table = _check_table(table, [metric])
+    """The sharp metric for every K = 1..5 (mean over seeds) on one axis, with each curve's emergence score.
+
+    Taught in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
+    table = tables.check_table(table, [metric])
     every = check_int("every", every, low=1, high=4)
     Ks = sorted(int(k) for k in table.loc[table["metric"] == metric, "K"].unique())
     fig, ax = new_figure(width=6.4, height=3.8)
     for K, color in zip(Ks, sequential_colors(len(Ks))):
-        curve = _every(seed_mean(table, metric, K=K), every)
+        curve = _every(tables.seed_mean(table, metric, K=K), every)
         ax.plot(curve.index, curve.to_numpy(), "o-", color=color, label=f"K = {K} (score {_score(curve)})")
     ax.set(xscale="log", xlabel="parameters N (log scale)", ylabel=metric.replace("_", " "), ylim=(-0.03, 1.03))
     ax.grid(alpha=0.3)

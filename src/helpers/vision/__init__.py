@@ -9,4 +9,10 @@
     metrics.py    the smooth and the sharp metrics of those outputs: accuracy vs "K out of K" subset
                   accuracy, mean squared error vs Reconstruction_c, per-item vs all-correct
     sweep.py      cached sweeps behind results/vision_<experiment>.csv (``python -m helpers.vision.sweep``)
+    tables.py     summaries of a sweep table and of per-image errors: seed means, the lognormal fit
+
+datasets, models, train and metrics are hashed into the sweep's code version (``sweep.code_version``),
+so their names and contents stay and their docstrings carry no chapter pointers: they are taught in
+chapter 8, sections 'Which data, and why not MNIST, CIFAR-100 and Omniglot' (datasets) and
+'Experiment 1: all $K$ right' (models, train, metrics).
 """

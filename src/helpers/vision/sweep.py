@@ -5,8 +5,9 @@
     python -m helpers.vision.sweep --quick                  # a small, fast run of the whole pipeline
 
 Each (experiment, model size) is one unit of work: every seed of that size trained, run once on the
-fixed test set, and scored with the smooth and the sharp metric. Units are cached with
-``helpers.cache.ResultCache`` keyed by their configuration and a hash of the code that computes them.
+fixed test set, and scored with the smooth and the sharp metric. Units are cached keyed by their
+configuration and a hash of the code that computes them, by the runner shared with the arithmetic
+sweeps (``helpers.sweeps``).
 
 Tidy table columns: experiment, task, size (index into the family), params, seed, metric, K (items per
 tuple or sequence; 0 where none), c (threshold; 0 where none), value, n_items (items the value averages).
@@ -16,26 +17,22 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
 
-from ..cache import ResultCache, atomic_write, canonical, run_cached, source_hash
+from .. import sweeps
+from ..sweeps import RESULTS
 from ..validation import check_int
 from . import datasets, metrics, models, train
 
 __all__ = ["EXPERIMENTS", "TASKS", "C_GRID", "VisionSweep", "DEFAULT_SWEEPS", "QUICK_SWEEPS", "code_version", "autoencoder_errors",
            "run_unit", "run_sweep", "save_results", "load_results", "main"]
 
-ROOT = Path(__file__).resolve().parents[3]
-RESULTS = ROOT / "results"
 EXPERIMENTS = ("classifier", "autoencoder", "sequence")
 TASKS = {"classifier": "mnist1d", "autoencoder": "digits8x8", "sequence": "mnist1d_sequences"}
 C_GRID = tuple(float(c) for c in np.round(np.geomspace(0.1, 10, 21), 4))  # thresholds c stored in the table
@@ -44,7 +41,10 @@ KS = (1, 2, 3, 4, 5)  # items per tuple / sequence
 
 @dataclass(frozen=True)
 class VisionSweep:
-    """One experiment: a model family trained at several sizes and seeds, scored on one fixed test set."""
+    """One experiment: a model family trained at several sizes and seeds, scored on one fixed test set.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
 
     experiment: str = "classifier"  # one of EXPERIMENTS
     sizes: tuple[int, ...] = ()  # indices into the experiment's family; () means every size
@@ -99,10 +99,13 @@ QUICK_SWEEPS: dict[str, VisionSweep] = {
 
 
 def code_version() -> str:
-    """Hash of the code that produces a unit's numbers (data, models, training, metrics) and the torch version."""
+    """Hash of the code that produces a unit's numbers (data, models, training, metrics) and the torch version.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     here = Path(__file__).resolve().parent
     files = [here / f for f in ("datasets.py", "models.py", "train.py", "metrics.py")]
-    return f"{source_hash(files)}-torch{torch.__version__}"
+    return sweeps.code_version(files)
 
 
 def _rows(config: VisionSweep, size: int, seed: int, data: datasets.ImageData) -> list[dict]:
@@ -141,6 +144,8 @@ def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = N
 
     ``data`` may pass the experiment's dataset when it is already loaded (it must equal ``config.data()``,
     whose generation otherwise takes seconds); its input length is checked against the experiment's.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
     """
     if data is None:
         data = config.data()
@@ -154,57 +159,54 @@ def run_unit(config: VisionSweep, size: int, data: datasets.ImageData | None = N
 
 def autoencoder_errors(cfg: models.AEConfig, data: datasets.ImageData, train_config: train.TrainConfig,
                        seed: int) -> np.ndarray:
-    """Train one autoencoder on ``data`` and return the squared error of each test image (picklable work)."""
+    """Train one autoencoder on ``data`` and return the squared error of each test image (picklable work).
+
+    Used in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
+    """
     model = train.train_autoencoder(cfg, data, train_config, seed=seed)
     return train.reconstruction_errors(model, data.x_test)
 
 
-def _worker_unit(config: VisionSweep, size: int) -> tuple[pd.DataFrame, float]:
-    """One unit in a worker process with one thread (small models are slower with two on shared cores)."""
-    torch.set_num_threads(1)
-    start = time.perf_counter()
-    table = run_unit(config, size)
-    return table, time.perf_counter() - start
-
-
 def run_sweep(config: VisionSweep, *, cache_dir: str | os.PathLike = RESULTS / ".cache", workers: int = 2,
               progress: bool = True) -> pd.DataFrame:
-    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table."""
-    check_int("workers", workers, low=1)
-    cache = ResultCache(cache_dir, code_version=code_version())
-    sizes = sorted(config.size_indices(), key=lambda s: -models.count_params(config.family()[s]))  # largest first
-    tables = run_cached(sizes, partial(_worker_unit, config), cache, config_of=config.unit, workers=workers,
-                        desc=f"vision {config.experiment}: sizes trained", progress=progress)
-    table = pd.concat([tables[s] for s in sorted(tables)], ignore_index=True)
-    return table.sort_values(["size", "seed", "metric", "K", "c"], ignore_index=True)
+    """Every size of ``config`` (cached units reused, the rest trained in ``workers`` processes), as one table.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
+    return sweeps.run_sweep(config, run_unit, params_of=models.count_params, version=code_version(),
+                            cache_dir=cache_dir, workers=workers, progress=progress,
+                            desc=f"vision {config.experiment}: sizes trained",
+                            sort_by=["size", "seed", "metric", "K", "c"])
 
 
 def save_results(config: VisionSweep, table: pd.DataFrame, out_dir: str | os.PathLike = RESULTS) -> Path:
-    """Write ``<out>/vision_<experiment>.csv`` and, beside it, the configuration, code version and command."""
-    out = Path(out_dir)
-    csv_path = out / f"vision_{config.experiment}.csv"
-    atomic_write(csv_path, table.to_csv(index=False, float_format="%.6g").encode())
-    meta = {"config": canonical(config), "code_version": code_version(),
-            "command": f"python -m helpers.vision.sweep --experiment {config.experiment}"}
-    atomic_write(csv_path.with_suffix(".json"), (json.dumps(meta, indent=1, sort_keys=True) + "\n").encode())
-    return csv_path
+    """Write ``<out>/vision_<experiment>.csv`` and, beside it, the configuration, code version and command.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
+    return sweeps.save_table(Path(out_dir) / f"vision_{config.experiment}.csv", config, table, version=code_version(),
+                             command=f"python -m helpers.vision.sweep --experiment {config.experiment}")
 
 
 def load_results(experiment: str, out_dir: str | os.PathLike = RESULTS) -> tuple[pd.DataFrame, VisionSweep]:
-    """The committed table of ``experiment`` and the configuration that made it."""
+    """The committed table of ``experiment`` and the configuration that made it.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     if experiment not in EXPERIMENTS:
         raise ValueError(f"experiment must be one of {EXPERIMENTS}; got {experiment!r}")
     csv_path = Path(out_dir) / f"vision_{experiment}.csv"
-    if not csv_path.exists():
-        raise FileNotFoundError(f"no results for {experiment!r} at {csv_path}; run `python -m helpers.vision.sweep`")
-    meta = json.loads(csv_path.with_suffix(".json").read_text())["config"]
-    fields = {k: tuple(v) if isinstance(v, list) else v for k, v in meta.items() if k != "__type__"}
+    table, fields = sweeps.load_table(
+        csv_path, missing=f"no results for {experiment!r} at {csv_path}; run `python -m helpers.vision.sweep`")
     fields["train"] = train.TrainConfig(**{k: v for k, v in fields["train"].items() if k != "__type__"})
-    return pd.read_csv(csv_path), VisionSweep(**fields)
+    return table, VisionSweep(**fields)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command line: run the default sweeps (or one experiment) and save the tables under results/."""
+    """Command line: run the default sweeps (or one experiment) and save the tables under results/.
+
+    Used in chapter 8, section 'Experiment 1: all $K$ right'.
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--experiment", choices=EXPERIMENTS, help="one experiment (default: all three)")
     parser.add_argument("--seeds", type=int, nargs="+", help="seeds (default: the sweep's)")

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of chapter 7 (can we predict emergence?), in the style of ``coursework``.
+"""Self-checks for the exercises of chapter 7 (can we predict emergence?).
 
 Each ``check_<exercise>(...)`` computes the expected value itself from the committed mul_kx1 sweep,
 returns a "✓" ``CheckPassed`` message when the answer is right, and otherwise raises
@@ -12,20 +12,10 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from . import forecast as fc
-from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _verdict, check_name
+from .. import forecast as fc
+from .checking import CheckPassed, as_number, check_name, diagnose, verdict
 
-__all__ = [
-    "SelfCheckError",
-    "CheckPassed",
-    "CHECKS",
-    "check_fc_half_scale",
-    "check_fc_predict_k",
-    "check_fc_budget",
-    "half_scale",
-    "largest_forecast",
-    "samples_for_passes",
-]
+__all__ = ["CHECKS", "check_fc_half_scale", "check_fc_predict_k", "check_fc_budget"]
 
 TASK = "mul_kx1"  # the committed sweep the exercises read
 HALF_K, HALF_L = 7, 6  # ex-fc-half-scale: fit on the 7 smallest models, answers of length 6
@@ -36,13 +26,13 @@ BUDGET_L, BUDGET_PASSES = 6, 10  # ex-fc-budget: length-6 items, 10 expected pas
 def _table(table: pd.DataFrame | None) -> pd.DataFrame:
     """The committed sweep table of mul_kx1 (or the given one, for tests)."""
     if table is None:
-        from .arithmetic import sweep  # imports torch: only when a check needs it
+        from ..arithmetic import sweep  # imports torch: only when a check needs it
 
         table, _ = sweep.load_results(TASK)
     return table
 
 
-def half_scale(table: pd.DataFrame, k: int = HALF_K, L: int = HALF_L, log=math.log) -> float:
+def _half_scale(table: pd.DataFrame, k: int = HALF_K, L: int = HALF_L, log=math.log) -> float:
     """N at which exp(-L (N/c)^alpha) = 1/2, with (c, alpha) fitted to the seed-mean CE at length L of the k smallest."""
     arr = fc.sweep_arrays(table)
     j = arr.target_lens.tolist().index(L)
@@ -51,26 +41,29 @@ def half_scale(table: pd.DataFrame, k: int = HALF_K, L: int = HALF_L, log=math.l
 
 
 def check_fc_half_scale(n_half: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-half-scale: the N at which the toy forecast (fitted on the 7 smallest, L = 6) reaches EM = 1/2."""
+    """ex-fc-half-scale: the N at which the toy forecast (fitted on the 7 smallest, L = 6) reaches EM = 1/2.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
-    got = _real("n_half", n_half)
-    want = half_scale(table)
+    got = as_number("n_half", n_half)
+    want = _half_scale(table)
     arr = fc.sweep_arrays(table)
     j = arr.target_lens.tolist().index(HALF_L)
     law = fc.fit_power_law(arr.params[:HALF_K], arr.cross_entropy[:HALF_K, :, j].mean(axis=1))
     known = [
         (float(law.c * math.log(2) ** (1 / law.alpha)), "that solves exp(-(N/c)^alpha) = 1/2: the exponent has a factor L"),
-        (half_scale(table, log=math.log10), "use the natural log of 2: EM is exp(-L CE), not 10**(-L CE)"),
+        (_half_scale(table, log=math.log10), "use the natural log of 2: EM is exp(-L CE), not 10**(-L CE)"),
         (float(law.c * (0.5 / HALF_L) ** (1 / law.alpha)), "EM = 1/2 means L CE = ln 2, not CE = 1/2 per token"),
         (float(law.c * (math.log(2) / HALF_L) ** (-1 / law.alpha)), "solve for N: the exponent of the ratio is 1/alpha"),
     ]
     if got <= 0:
-        return _verdict("ex-fc-half-scale", ["n_half: a number of parameters is positive"], "")
-    problem = _diagnose("n_half", got, want, rtol=0.01, known=known)
-    return _verdict("ex-fc-half-scale", [problem], "within 1 %")
+        return verdict("ex-fc-half-scale", ["n_half: a number of parameters is positive"], "")
+    problem = diagnose("n_half", got, want, rtol=0.01, known=known)
+    return verdict("ex-fc-half-scale", [problem], "within 1 %")
 
 
-def largest_forecast(table: pd.DataFrame, k: int, method: str, target_len: int = fc.ALL_LENGTHS) -> float:
+def _largest_forecast(table: pd.DataFrame, k: int, method: str, target_len: int = fc.ALL_LENGTHS) -> float:
     """A method's point forecast of the largest model's exact match (all items pooled by default)."""
     arr = fc.sweep_arrays(table)
     f = fc.forecast_em(arr, k, method)[-1]
@@ -80,27 +73,31 @@ def largest_forecast(table: pd.DataFrame, k: int, method: str, target_len: int =
 
 
 def check_fc_predict_k(forecast: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-predict-k: the direct forecast of the largest model's exact match (all items) from the 6 smallest."""
+    """ex-fc-predict-k: the direct forecast of the largest model's exact match (all items) from the 6 smallest.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
-    got = _real("forecast", forecast)
+    got = as_number("forecast", forecast)
     if not 0 <= got <= 1:
-        return _verdict("ex-fc-predict-k", ["forecast: an exact-match forecast lies between 0 and 1"], "")
-    want = largest_forecast(table, PREDICT_K, PREDICT_METHOD)
+        return verdict("ex-fc-predict-k", ["forecast: an exact-match forecast lies between 0 and 1"], "")
+    want = _largest_forecast(table, PREDICT_K, PREDICT_METHOD)
     arr = fc.sweep_arrays(table)
     measured = float((arr.exact_match[-1].mean(axis=0) * arr.n_items).sum() / arr.n_items.sum())
     known = [
-        (largest_forecast(table, PREDICT_K + 1, PREDICT_METHOD), "that is the forecast from the 7 smallest; use k = 6"),
-        (largest_forecast(table, PREDICT_K, PREDICT_METHOD, int(arr.target_lens[-1])),
+        (_largest_forecast(table, PREDICT_K + 1, PREDICT_METHOD), "that is the forecast from the 7 smallest; use k = 6"),
+        (_largest_forecast(table, PREDICT_K, PREDICT_METHOD, int(arr.target_lens[-1])),
          "that is the forecast for the longest answers only; pool all items"),
         (abs(want - measured), "that is the forecast's error; report the forecast itself"),
     ]
     if abs(got - measured) < 1e-3 and abs(want - measured) > 1e-3:
-        return _verdict("ex-fc-predict-k", ["forecast: that is the measured exact match, not the forecast"], "")
-    problem = _diagnose("forecast", got, want, atol=0.005, known=known)
-    return _verdict("ex-fc-predict-k", [problem], "within 0.005")
+        return verdict("ex-fc-predict-k", ["forecast: that is the measured exact match, not the forecast"], "")
+    problem = diagnose("forecast", got, want, atol=0.005, known=known)
+    return verdict("ex-fc-predict-k", [problem], "within 0.005")
 
 
-def samples_for_passes(table: pd.DataFrame, L: int = BUDGET_L, passes: float = BUDGET_PASSES) -> tuple[float, float, float]:
+def _samples_for_passes(table: pd.DataFrame, L: int = BUDGET_L,
+                        passes: float = BUDGET_PASSES) -> tuple[float, float, float]:
     """(samples per item, pass rate PU, items n): samples per item for ``passes`` expected passes over all
     items of length L, for the smallest model (PU = its seed-mean answer probability)."""
     arr = fc.sweep_arrays(table)
@@ -111,12 +108,15 @@ def samples_for_passes(table: pd.DataFrame, L: int = BUDGET_L, passes: float = B
 
 
 def check_fc_budget(samples_per_item: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-fc-budget: samples per item for 10 expected passes on the length-6 items at the smallest model."""
+    """ex-fc-budget: samples per item for 10 expected passes on the length-6 items at the smallest model.
+
+    Used in chapter 7, section 'Exercises'.
+    """
     table = _table(table)
-    got = _real("samples_per_item", samples_per_item)
+    got = as_number("samples_per_item", samples_per_item)
     if got <= 0:
-        return _verdict("ex-fc-budget", ["samples_per_item: a number of samples is positive"], "")
-    want, pu, n = samples_for_passes(table)
+        return verdict("ex-fc-budget", ["samples_per_item: a number of samples is positive"], "")
+    want, pu, n = _samples_for_passes(table)
     arr = fc.sweep_arrays(table)
     em = float(arr.exact_match[0, :, arr.target_lens.tolist().index(BUDGET_L)].mean())
     known = [
@@ -126,8 +126,8 @@ def check_fc_budget(samples_per_item: float, table: pd.DataFrame | None = None) 
     ]
     if em > 0:
         known.append((BUDGET_PASSES / (n * em), "use the sampled pass rate PU (answer probability), not greedy exact match"))
-    problem = _diagnose("samples_per_item", got, want, rtol=0.02, known=known)
-    return _verdict("ex-fc-budget", [problem], "within 2 %")
+    problem = diagnose("samples_per_item", got, want, rtol=0.02, known=known)
+    return verdict("ex-fc-budget", [problem], "within 2 %")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {

@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of chapter 8 (manufacturing emergence), in the style of ``coursework``.
+"""Self-checks for the exercises of chapter 8 (manufacturing emergence).
 
 Each ``check_<exercise>(...)`` computes what it needs itself (closed forms or the error arrays the
 chapter passes in), returns a "✓" ``CheckPassed`` message when the answer
@@ -14,11 +14,10 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from scipy.stats import spearmanr
 
-from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _reals, _verdict, check_name
-from .emergence import DEFAULT_THRESHOLD, emergence_score
+from ..emergence import DEFAULT_THRESHOLD, emergence_score, relative_score
+from .checking import CheckPassed, SelfCheckError, as_number, as_numbers, check_name, diagnose, verdict
 
-__all__ = ["SelfCheckError", "CheckPassed", "CHECKS", "check_vision_half", "check_vision_make_emergent",
-           "check_vision_remove_emergence", "relative_score"]
+__all__ = ["CHECKS", "check_vision_half", "check_vision_make_emergent", "check_vision_remove_emergence"]
 
 K_EXERCISE = 5  # tuple size used by ex-vision-half
 MIN_RATIO = 3.0  # ex-vision-make-emergent: Reconstruction_c must score this many times the MSE curve
@@ -27,29 +26,32 @@ MIN_FOLLOW = 0.7  # ex-vision-remove-emergence: |rank correlation| of the graded
 
 
 def check_vision_half(a_half: float, slope: float) -> CheckPassed:
-    """ex-vision-half: for K = 5, the accuracy a at which a**K = 1/2, and d(a**K)/da there."""
-    a_got, s_got = _real("a_half", a_half), _real("slope", slope)
+    """ex-vision-half: for K = 5, the accuracy a at which a**K = 1/2, and d(a**K)/da there.
+
+    Used in chapter 8, section 'Exercises'.
+    """
+    a_got, s_got = as_number("a_half", a_half), as_number("slope", slope)
     K = K_EXERCISE
     a_want = 0.5 ** (1 / K)
     s_want = K * a_want ** (K - 1)
     if not 0 < a_got < 1:
         a_problem = "a_half: an accuracy lies strictly between 0 and 1"
     else:
-        a_problem = _diagnose("a_half", a_got, a_want, rtol=1e-3, known=[
+        a_problem = diagnose("a_half", a_got, a_want, rtol=1e-3, known=[
             (0.5 / K, "a**K is a power, not a product: solve a**K = 1/2 for a"),
             (0.5, "that makes one item right half the time; subset accuracy needs all K right"),
             (0.5**K, "that is the subset accuracy at a = 1/2, not the a at which it is 1/2")])
-    problems = [a_problem, _diagnose("slope", s_got, s_want, rtol=1e-3, known=[
+    problems = [a_problem, diagnose("slope", s_got, s_want, rtol=1e-3, known=[
         (a_want ** (K - 1), "you dropped the factor K of the power rule"),
         ((K - 1) * a_want ** (K - 2), "differentiate a**K, not a**(K-1)"),
         (0.5 * math.log(0.5), "that is the derivative with respect to K, not a")])]
-    return _verdict("ex-vision-half", problems, "a and the slope within 0.1 %")
+    return verdict("ex-vision-half", problems, "a and the slope within 0.1 %")
 
 
 def _threshold_inputs(c: float, params: Sequence[float],
                       errors_by_model: Sequence) -> tuple[float, np.ndarray, list[np.ndarray]]:
     """Validated (c, params, per-model error arrays) of the Reconstruction_c exercises."""
-    c_got = _real("c", c)
+    c_got = as_number("c", c)
     if c_got <= 0:
         raise ValueError(f"c must be a positive threshold on the squared error; got {c!r}")
     params = np.asarray(params, dtype=float)
@@ -64,7 +66,10 @@ def _curve(params: np.ndarray, errors: Sequence[np.ndarray], c: float) -> np.nda
 
 def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_model: Sequence) -> CheckPassed:
     """ex-vision-make-emergent: a threshold c whose Reconstruction_c curve (over the given models' per-image
-    squared errors) rises by at least 0.5 and scores at least 3 times the emergence score of the MSE's fall."""
+    squared errors) rises by at least 0.5 and scores at least 3 times the emergence score of the MSE's fall.
+
+    Used in chapter 8, section 'Exercises'.
+    """
     c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     mse_score = emergence_score(params, [-e.mean() for e in errors])
     curve = _curve(params, errors, c_got)
@@ -78,7 +83,7 @@ def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_mode
     elif not score >= MIN_RATIO * mse_score:
         problems.append(f"c: the curve is not sharp enough; its emergence score is under {MIN_RATIO:g} times the "
                         "mean squared error's; try a threshold that only the largest models' errors fall below")
-    return _verdict("ex-vision-make-emergent", problems,
+    return verdict("ex-vision-make-emergent", problems,
                     f"Reconstruction_c rises by at least {MIN_RISE} and scores at least {MIN_RATIO:g}x the MSE curve")
 
 
@@ -87,11 +92,6 @@ def _rank_corr(x: np.ndarray, y: np.ndarray) -> float:
     if np.ptp(x) == 0 or np.ptp(y) == 0:
         return 0.0
     return float(spearmanr(x, y).statistic)
-
-
-def relative_score(params: np.ndarray, curve: np.ndarray, improving_sign: float = 1.0) -> float:
-    """Relative score R = oriented emergence score / (n - 1), with ``improving_sign`` = -1 for a lower-is-better curve."""
-    return improving_sign * emergence_score(params, curve) / (len(curve) - 1)
 
 
 def _is_a_cut(values: np.ndarray, errors: Sequence[np.ndarray]) -> bool:
@@ -110,13 +110,16 @@ def check_vision_remove_emergence(values: Sequence[float], relative: float, para
                                   errors_by_model: Sequence, c: float) -> CheckPassed:
     """ex-vision-remove-emergence: a graded metric of the same per-image errors (one value per model, smallest
     model first) whose relative score R (oriented, over n - 1) is below the chapter 6 threshold, while
-    Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve."""
+    Reconstruction_c at ``c`` looks emergent; ``relative`` is the R the student computed for the curve.
+
+    Used in chapter 8, section 'Exercises'.
+    """
     c_got, params, errors = _threshold_inputs(c, params, errors_by_model)
     order = np.argsort(params)
     if (order != np.arange(params.size)).any():
         raise ValueError("params must be sorted from the smallest model to the largest")
-    got = _reals("values", values, params.size)
-    r_got = _real("relative", relative)
+    got = as_numbers("values", values, params.size)
+    r_got = as_number("relative", relative)
     threshold = DEFAULT_THRESHOLD
     sharp = _curve(params, errors, c_got)
     if not relative_score(params, sharp) >= threshold:
@@ -144,12 +147,12 @@ def check_vision_remove_emergence(values: Sequence[float], relative: float, para
                 problems.append("values: this curve still looks emergent (its relative score is at or above the "
                                 "chapter 6 threshold); choose a metric that credits every image a little for a "
                                 "smaller error")
-            problems.append(_diagnose("relative", r_got, r_want, rtol=0.02, atol=0.02, known=[
+            problems.append(diagnose("relative", r_got, r_want, rtol=0.02, atol=0.02, known=[
                 (r_want * (params.size - 1), "that is the emergence score itself; divide it by n - 1, the score of "
                  "a straight line through the same sizes"),
                 (-r_want, "orient it: a falling error is an improvement, so flip the sign of a lower-is-better "
                  "metric's score")]))
-    return _verdict("ex-vision-remove-emergence", problems,
+    return verdict("ex-vision-remove-emergence", problems,
                     f"a graded metric of the same errors with relative score under the threshold {threshold:g}, "
                     "where Reconstruction_c looked emergent")
 

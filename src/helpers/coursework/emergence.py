@@ -1,4 +1,4 @@
-"""Self-checks for the exercises of chapter 6 (meta-analysis of emergence scores), in the style of ``coursework``.
+"""Self-checks for the exercises of chapter 6 (meta-analysis of emergence scores).
 
 Each ``check_<exercise>(...)`` computes the expected value itself, returns a "✓" ``CheckPassed``
 message when the answer is right, and otherwise raises ``SelfCheckError`` saying what is wrong
@@ -11,39 +11,33 @@ import math
 from collections.abc import Callable
 from functools import lru_cache
 
-import pandas as pd
 
-from . import emergence as em
-from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _verdict, check_name
+from .. import emergence as em
+from .checking import CheckPassed, as_number, check_name, diagnose, verdict
 
-__all__ = [
-    "SelfCheckError",
-    "CheckPassed",
-    "CHECKS",
-    "check_emerge_three_sizes",
-    "check_emerge_chance_rate",
-    "check_emerge_metric_share",
-    "benchmark_scores",
-]
+__all__ = ["CHECKS", "check_emerge_three_sizes", "check_emerge_chance_rate", "check_emerge_metric_share"]
 
 CHANCE_TASKS = 20_000  # null tasks the check simulates; a student's 2,000 lie within about 3 standard errors
 CHANCE_ATOL = 0.015  # absolute tolerance on a flag rate (a share between 0 and 1)
 
 
 def check_emerge_three_sizes(max_score: float, min_score: float) -> CheckPassed:
-    """ex-emerge-three-sizes: largest and smallest emergence score of a rising curve with 3 scales, both steps > 0."""
-    got_max, got_min = _real("max_score", max_score), _real("min_score", min_score)
+    """ex-emerge-three-sizes: largest and smallest emergence score of a rising curve with 3 scales, both steps > 0.
+
+    Used in chapter 6, section 'Exercises'.
+    """
+    got_max, got_min = as_number("max_score", max_score), as_number("min_score", min_score)
     want_max, want_min = 2.0, math.sqrt(2.0)  # (a+b)/sqrt((a^2+b^2)/2): equal steps, and one step -> 0
     problems = [
-        _diagnose("max_score", got_max, want_max, rtol=1e-6, known=[
+        diagnose("max_score", got_max, want_max, rtol=1e-6, known=[
             (want_min, "that is the limit when one step shrinks to 0; look for the maximum of the ratio"),
             (1.0, "that is the relative score R; the question asks for Eq. 1 itself")]),
-        _diagnose("min_score", got_min, want_min, rtol=1e-6, known=[
+        diagnose("min_score", got_min, want_min, rtol=1e-6, known=[
             (0.0, "both steps are positive, so the score cannot reach 0"),
             (1.0, "set b -> 0 in (a + b) / sqrt((a**2 + b**2) / 2), do not drop the factor 1/2"),
             (want_max, "that is the maximum, at equal steps")]),
     ]
-    return _verdict("ex-emerge-three-sizes", problems, "both bounds right")
+    return verdict("ex-emerge-three-sizes", problems, "both bounds right")
 
 
 @lru_cache(maxsize=16)
@@ -52,8 +46,11 @@ def _rate(n_sizes: int, n_items: int) -> float:
 
 
 def check_emerge_chance_rate(rate_4: float, rate_5: float, n_items: int = 100) -> CheckPassed:
-    """ex-emerge-chance-rate: share of null tasks flagged at the default threshold with 4 and with 5 model sizes."""
-    got4, got5 = _real("rate_4", rate_4), _real("rate_5", rate_5)
+    """ex-emerge-chance-rate: share of null tasks flagged at the default threshold with 4 and with 5 model sizes.
+
+    Used in chapter 6, section 'Exercises'.
+    """
+    got4, got5 = as_number("rate_4", rate_4), as_number("rate_5", rate_5)
     if not 1 <= int(n_items) == n_items:
         raise ValueError(f"n_items must be a positive whole number of test items; got {n_items!r}")
     want4, want5 = _rate(4, int(n_items)), _rate(5, int(n_items))
@@ -62,39 +59,36 @@ def check_emerge_chance_rate(rate_4: float, rate_5: float, n_items: int = 100) -
         if got > 1 and abs(got / 100 - want) <= CHANCE_ATOL:
             problems.append(f"{name}: give a share between 0 and 1, not a percentage")
             continue
-        problems.append(_diagnose(name, got, want, atol=CHANCE_ATOL, known=[
+        problems.append(diagnose(name, got, want, atol=CHANCE_ATOL, known=[
             (other, "that is the rate for the other number of sizes (swapped?)"),
             (1 - want, "that is the share NOT flagged")]))
-    return _verdict("ex-emerge-chance-rate", problems, f"both rates within {CHANCE_ATOL} of a {CHANCE_TASKS:,}-task run")
-
-
-@lru_cache(maxsize=1)
-def benchmark_scores() -> pd.DataFrame:
-    """Audit table of the chapter's synthetic benchmark (default BenchmarkConfig, default threshold)."""
-    return em.audit(em.synthetic_benchmark(em.BenchmarkConfig()))
+    return verdict("ex-emerge-chance-rate", problems, f"both rates within {CHANCE_ATOL} of a {CHANCE_TASKS:,}-task run")
 
 
 def check_emerge_metric_share(share_em_mcg: float, early_share_ce: float) -> CheckPassed:
     """ex-emerge-metric-share: share of flagged synthetic curves scored by exact match or multiple-choice
-    grade, and share of the flagged cross-entropy curves whose largest improving step is the first one."""
-    got_share, got_early = _real("share_em_mcg", share_em_mcg), _real("early_share_ce", early_share_ce)
-    scores = benchmark_scores()
+    grade, and share of the flagged cross-entropy curves whose largest improving step is the first one.
+
+    Used in chapter 6, section 'Exercises'.
+    """
+    got_share, got_early = as_number("share_em_mcg", share_em_mcg), as_number("early_share_ce", early_share_ce)
+    scores = em.benchmark_scores()
     flagged = scores[scores["emergent"]]
     want_share = float(flagged["metric"].isin(["exact_match", "multiple_choice_grade"]).mean())
     ce = flagged[flagged["metric"] == "cross_entropy"]
     want_early = float((ce["jump_at"] == 0).mean()) if len(ce) else 0.0
     all_em_mcg = scores["metric"].isin(["exact_match", "multiple_choice_grade"])
     problems = [
-        _diagnose("share_em_mcg", got_share, want_share, atol=0.005, known=[
+        diagnose("share_em_mcg", got_share, want_share, atol=0.005, known=[
             (float(flagged["metric"].eq("exact_match").mean()), "count multiple-choice grade too"),
             (float(flagged["metric"].eq("multiple_choice_grade").mean()), "count exact match too"),
             (float(scores.loc[all_em_mcg, "emergent"].mean()),
              "that is the share of EM and MCG curves that are flagged; divide by all flagged curves instead"),
             (100 * want_share, "give a share between 0 and 1, not a percentage")]),
-        _diagnose("early_share_ce", got_early, want_early, atol=0.005, known=[
+        diagnose("early_share_ce", got_early, want_early, atol=0.005, known=[
             (1 - want_early, "that is the share whose largest step is NOT the first one")]),
     ]
-    return _verdict("ex-emerge-metric-share", problems, "both shares right")
+    return verdict("ex-emerge-metric-share", problems, "both shares right")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {

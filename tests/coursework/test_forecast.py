@@ -7,7 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from helpers import coursework_forecast as cwf
+from helpers.coursework import forecast as cwf
+from tests.coursework import assert_rejects
 
 
 def _table():
@@ -67,31 +68,25 @@ def test_right_answers_pass() -> None:
 
 
 def test_half_scale_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     (n_half,) = fc_half_scale()
     table = _table()
     assert "factor L" in assert_rejects("ex-fc-half-scale", fc_half_scale(L_in_exponent=1)[0])
-    assert "natural log" in assert_rejects("ex-fc-half-scale", cwf.half_scale(table, log=math.log10))
+    assert "natural log" in assert_rejects("ex-fc-half-scale", cwf._half_scale(table, log=math.log10))
     assert_rejects("ex-fc-half-scale", n_half * 3)
     assert "positive" in assert_rejects("ex-fc-half-scale", -n_half)
 
 
 def test_predict_k_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     table = _table()
-    assert "k = 6" in assert_rejects("ex-fc-predict-k", cwf.largest_forecast(table, 7, "direct"))
-    assert "longest" in assert_rejects("ex-fc-predict-k", cwf.largest_forecast(table, 6, "direct", 6))
+    assert "k = 6" in assert_rejects("ex-fc-predict-k", cwf._largest_forecast(table, 7, "direct"))
+    assert "longest" in assert_rejects("ex-fc-predict-k", cwf._largest_forecast(table, 6, "direct", 6))
     assert "measured" in assert_rejects("ex-fc-predict-k", 1.0)
     assert "between 0 and 1" in assert_rejects("ex-fc-predict-k", 1.7)
 
 
 def test_budget_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     (s,) = fc_budget()
-    _, pu, n = cwf.samples_for_passes(_table())
+    _, pu, n = cwf._samples_for_passes(_table())
     assert "ONE item" in assert_rejects("ex-fc-budget", 10 / pu)
     assert "10" in assert_rejects("ex-fc-budget", s / 10)
     assert_rejects("ex-fc-budget", s * 2)

@@ -9,7 +9,8 @@ import pytest
 import sympy as sp
 
 from helpers import emergence as em
-from helpers import coursework_emergence as ce
+from helpers.coursework import emergence as ce
+from tests.coursework import assert_rejects
 
 
 def three_sizes() -> tuple:
@@ -60,16 +61,12 @@ RIGHT = {
 
 
 def test_three_sizes_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     assert "maximum" in assert_rejects("ex-emerge-three-sizes", math.sqrt(2), math.sqrt(2))
     assert "max_score" in assert_rejects("ex-emerge-three-sizes", 3.0, math.sqrt(2))
     assert "1/2" in assert_rejects("ex-emerge-three-sizes", 2.0, 1.0)
 
 
 def test_chance_rate_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     r4, r5 = ce._rate(4, 100), ce._rate(5, 100)
     assert r4 - r5 > 2 * ce.CHANCE_ATOL  # the exercise's point: 4 sizes flag more often than 5
     assert "swapped" in assert_rejects("ex-emerge-chance-rate", r5, r4)
@@ -80,8 +77,6 @@ def test_chance_rate_rejections() -> None:
 
 
 def test_metric_share_rejections() -> None:
-    from tests.test_coursework import assert_rejects
-
     share, early = RIGHT["ex-emerge-metric-share"]()
     assert "percentage" in assert_rejects("ex-emerge-metric-share", 100 * share, early)
     if 0.05 < early < 0.95:

@@ -10,6 +10,7 @@ import pytest
 
 from helpers import coursework as cw
 from helpers.emergence import emergence_score
+from tests.coursework import assert_rejects
 
 PARAMS = np.array([200.0, 500, 1e3, 3e3, 1e4, 3e4, 1e5])
 
@@ -63,16 +64,12 @@ RIGHT = {
 
 
 def test_half_rejects_common_slips() -> None:
-    from tests.test_coursework import assert_rejects
-
     assert "power" in assert_rejects("ex-vision-half", 0.1, 5 * 2 ** -0.8)
     assert "factor K" in assert_rejects("ex-vision-half", 2 ** -0.2, 2 ** -0.8)
     assert "strictly between" in assert_rejects("ex-vision-half", 1.5, 1.0)
 
 
 def test_make_emergent_rejects_thresholds_outside_the_errors() -> None:
-    from tests.test_coursework import assert_rejects
-
     _, params, errors = make_emergent_right()
     assert "raise c" in assert_rejects("ex-vision-make-emergent", 1e-6, params, errors)
     assert "lower c" in assert_rejects("ex-vision-make-emergent", 1e6, params, errors)
@@ -84,8 +81,6 @@ def test_make_emergent_rejects_thresholds_outside_the_errors() -> None:
 
 def test_make_emergent_rejects_a_smooth_threshold() -> None:
     """A family whose errors spread over many decades: any threshold gives a gentle curve."""
-    from tests.test_coursework import assert_rejects
-
     rng = np.random.default_rng(1)
     z = rng.standard_normal(400)
     errors = [np.exp(-0.3 * math.log(p / 200.0) + 4.0 * z) for p in PARAMS]
@@ -102,8 +97,6 @@ def test_remove_emergence_accepts_other_graded_metrics() -> None:
 
 
 def test_remove_emergence_rejects_slips() -> None:
-    from tests.test_coursework import assert_rejects
-
     values, relative, params, errors, c = remove_right()
     sharp = np.array([(e < c).mean() for e in errors])
     assert "itself" in assert_rejects("ex-vision-remove-emergence", sharp, 0.5, params, errors, c)

@@ -14,65 +14,64 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from .coursework import CheckPassed, SelfCheckError, _diagnose, _real, _verdict, check_name
-from .validation import check_int
+from ..validation import check_int
+from .checking import CheckPassed, as_number, check_name, diagnose, verdict
 
-__all__ = [
-    "SelfCheckError",
-    "CheckPassed",
-    "CHECKS",
-    "check_other_loss_slope",
-    "check_other_mcq_threshold",
-    "check_other_grok_delay",
-]
+__all__ = ["CHECKS", "check_other_loss_slope", "check_other_mcq_threshold", "check_other_grok_delay"]
 
 TASK = "mul_kx1"  # the committed sweep ex-other-loss-slope reads
 
 
 def _loss_pairs(table: pd.DataFrame | None) -> pd.DataFrame:
     """(cross_entropy, exact_match) rows of the committed mul_kx1 sweep, or of ``table``."""
-    from . import other_side as osd
+    from .. import other_side as osd
 
     if table is None:
-        from .arithmetic import sweep  # imports torch: only when the check runs
+        from ..arithmetic import sweep  # imports torch: only when the check runs
 
         table, _ = sweep.load_results(TASK)
     return osd.em_vs_loss(table)
 
 
 def check_other_loss_slope(L: int, slope: float, table: pd.DataFrame | None = None) -> CheckPassed:
-    """ex-other-loss-slope: least-squares slope of ln(exact match) against per-token loss at target length L."""
-    from . import other_side as osd
+    """ex-other-loss-slope: least-squares slope of ln(exact match) against per-token loss at target length L.
+
+    Used in chapter 9, section 'Exercises'.
+    """
+    from .. import other_side as osd
 
     pairs = _loss_pairs(table)
     lengths = sorted(int(v) for v in pairs["target_len"].unique())
     L = check_int("L", L, low=1)
     if L not in lengths:
         raise ValueError(f"L must be one of the sweep's target lengths {lengths}; got {L}")
-    got = _real("slope", slope)
+    got = as_number("slope", slope)
     want = osd.log_em_loss_slope(pairs, L)
-    problem = _diagnose("slope", got, want, rtol=0.01, known=[
+    problem = diagnose("slope", got, want, rtol=0.01, known=[
         (-float(L), "that is the toy model's slope -L; fit the sweep's points instead"),
         (want / math.log(10), "that is the slope of log10 EM; use the natural logarithm"),
         (1 / want, "that is the slope of loss against ln EM; regress ln EM on the loss")])
-    return _verdict("ex-other-loss-slope", [problem], "slope within 1 %")
+    return verdict("ex-other-loss-slope", [problem], "slope within 1 %")
 
 
 def check_other_mcq_threshold(num_options: int, p_even: float, p_one: float) -> CheckPassed:
-    """ex-other-mcq-threshold: right-option probability needed with the wrong mass spread evenly, and on one option."""
+    """ex-other-mcq-threshold: right-option probability needed with the wrong mass spread evenly, and on one option.
+
+    Used in chapter 9, section 'Exercises'.
+    """
     K = check_int("num_options", num_options, low=2)
-    got_even, got_one = _real("p_even", p_even), _real("p_one", p_one)
+    got_even, got_one = as_number("p_even", p_even), as_number("p_one", p_one)
     share_even = 1.0 / (K - 1)
     want_even = share_even / (1 + share_even)
     want_one = 0.5
     problems = [
-        _diagnose("p_even", got_even, want_even, atol=1e-3, known=[
+        diagnose("p_even", got_even, want_even, atol=1e-3, known=[
             (share_even, "that is the share of one wrong option; the right option must beat its mass s(1 - p)"),
             (1.0 / (K + 1), "the even share is of the K - 1 wrong options, s = 1/(K - 1), not 1/K of all options")]),
-        _diagnose("p_one", got_one, want_one, atol=1e-3, known=[
+        diagnose("p_one", got_one, want_one, atol=1e-3, known=[
             (1.0, "the right option wins as soon as it beats the distractor, not only at certainty")]),
     ]
-    return _verdict("ex-other-mcq-threshold", problems, "both thresholds right")
+    return verdict("ex-other-mcq-threshold", problems, "both thresholds right")
 
 
 def _first(history: pd.DataFrame, column: str, level: float) -> float:
@@ -83,22 +82,25 @@ def _first(history: pd.DataFrame, column: str, level: float) -> float:
 
 
 def check_other_grok_delay(ratio: float, history: pd.DataFrame) -> CheckPassed:
-    """ex-other-grok-delay: (first step with test accuracy >= 0.9) / (first step with train accuracy >= 0.99)."""
+    """ex-other-grok-delay: (first step with test accuracy >= 0.9) / (first step with train accuracy >= 0.99).
+
+    Used in chapter 9, section 'Exercises'.
+    """
     if not isinstance(history, pd.DataFrame) or not {"step", "train_acc", "test_acc"} <= set(history.columns):
         raise ValueError("history must be run.history from helpers.grokking.train (columns step, train_acc, test_acc)")
-    got = _real("ratio", ratio)
+    got = as_number("ratio", ratio)
     fit, gen = _first(history, "train_acc", 0.99), _first(history, "test_acc", 0.9)
     if fit <= 0:
         raise ValueError("history: training accuracy is already 0.99 at step 0, so the ratio is undefined")
     want = gen / fit
     half = _first(history, "test_acc", 0.5) / fit
-    problem = _diagnose("ratio", got, want, rtol=0.01, known=[
+    problem = diagnose("ratio", got, want, rtol=0.01, known=[
         (1 / want, "that is memorisation step / generalisation step; divide the later step by the earlier"),
         (half, "that uses test accuracy 0.5; the exercise asks for 0.9"),
         (gen - fit, "that is the difference of the steps, not their ratio")])
     if problem is None and not np.isfinite(got):
         problem = "ratio: must be a finite number"
-    return _verdict("ex-other-grok-delay", [problem], "ratio within 1 %")
+    return verdict("ex-other-grok-delay", [problem], "ratio within 1 %")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {

@@ -1,4 +1,4 @@
-"""Right answers and rejection tests for the self-checks of chapter 9 (helpers.coursework_other_side).
+"""Right answers and rejection tests for the self-checks of chapter 9 (helpers.coursework.other_side).
 
 The right answers are computed here independently of the checks: from the committed sweep CSV read
 with pandas and fitted with scipy, from the closed form of the multiple-choice threshold, and from a
@@ -15,10 +15,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from helpers import coursework_other_side as cos
+from helpers.coursework import other_side as cos
 from helpers import grokking as gk
+from tests.coursework import assert_rejects
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @functools.lru_cache(maxsize=1)
@@ -61,8 +62,6 @@ def test_checks_accept_the_right_answers() -> None:
 
 
 def test_loss_slope_rejects_common_slips() -> None:
-    from tests.test_coursework import assert_rejects
-
     L, slope = loss_slope()
     assert "toy model" in assert_rejects("ex-other-loss-slope", L, -5.0)
     assert "log10" in assert_rejects("ex-other-loss-slope", L, slope / np.log(10))
@@ -72,8 +71,6 @@ def test_loss_slope_rejects_common_slips() -> None:
 
 
 def test_mcq_threshold_rejects_common_slips() -> None:
-    from tests.test_coursework import assert_rejects
-
     K, p_even, p_one = mcq_threshold()
     assert "share of one wrong option" in assert_rejects("ex-other-mcq-threshold", K, 1 / (K - 1), p_one)
     # s = 1/K (a share of all K options) gives s / (1 + s) = 1/(K + 1)
@@ -84,8 +81,6 @@ def test_mcq_threshold_rejects_common_slips() -> None:
 
 
 def test_grok_delay_rejects_common_slips() -> None:
-    from tests.test_coursework import assert_rejects
-
     ratio, h = grok_delay()
     assert "divide" in assert_rejects("ex-other-grok-delay", 1 / ratio, h)
     half = h.step[np.argmax(h.test_acc.to_numpy() >= 0.5)] / h.step[np.argmax(h.train_acc.to_numpy() >= 0.99)]
