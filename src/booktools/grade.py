@@ -448,7 +448,8 @@ def _run_job(job: dict, limits: Limits) -> list[ExerciseResult]:
     job_file = Path(job["scratch"]) / "job.json"
     job_file.write_text(json.dumps(job))
     env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
-               PYDEVD_DISABLE_FILE_VALIDATION="1", HOME=job["scratch"], IPYTHONDIR=str(Path(job["scratch"]) / ".ipython"))
+               PYDEVD_DISABLE_FILE_VALIDATION="1", HOME=job["scratch"], IPYTHONDIR=str(Path(job["scratch"]) / ".ipython"),
+               MPLCONFIGDIR=str(Path(job["scratch"]).parent / "matplotlib"))  # one font cache for all jobs
     proc = subprocess.Popen([sys.executable, "-m", "booktools.grade", "--worker", str(job_file)],
                             cwd=job["scratch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
