@@ -216,9 +216,13 @@ def _client(nb: nbformat.NotebookNode, scratch: Path, cell_timeout: float):
 
     class Client(base):
         def output(self, outs, msg, display_id, cell_index):  # noqa: D102
-            size = sum(len(json.dumps(o.get("text", o.get("data", "")))) for o in outs)
-            if size > MAX_OUTPUT_CHARS and MIME not in msg.get("content", {}).get("data", {}):
-                return None
+            content = msg.get("content", {})
+            if MIME not in content.get("data", {}):  # the grader's report is never dropped
+                sizes = self.__dict__.setdefault("_mirage_sizes", {})
+                size = sizes.get(cell_index, 0) + len(str(content.get("text", content.get("data", ""))))
+                sizes[cell_index] = size
+                if size > MAX_OUTPUT_CHARS:
+                    return None
             return super().output(outs, msg, display_id, cell_index)
 
     return Client(nb, timeout=int(cell_timeout), startup_timeout=120, kernel_name="python3", allow_errors=True,
@@ -229,32 +233,42 @@ def _client(nb: nbformat.NotebookNode, scratch: Path, cell_timeout: float):
 def execute(nb: nbformat.NotebookNode, scratch: Path, limits: Limits, pid_file: Path | None = None) -> list[str]:
     """Execute ``nb`` in ``scratch`` cell by cell; return each cell's fate: 'ok', 'error', 'timeout',
     'dead' (the kernel died in it) or 'not run'."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
     fate = ["ok" if c.cell_type != "code" else "not run" for c in nb.cells]
     deadline = time.monotonic() + limits.timeout
     client = _client(nb, scratch, limits.cell_timeout)
-    with client.setup_kernel():
-        if pid_file is not None:
-            pid_file.write_text(str(client.km.provisioner.process.pid))
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining < 1:
-                break
-            client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
-            try:
-                client.execute_cell(cell, index)
-                fate[index] = "error" if any(o.output_type == "error" for o in cell.outputs) else "ok"
-            except CellTimeoutError:
-                fate[index] = "timeout"
-                if not _recover(client):
-                    break
-            except DeadKernelError:
-                fate[index] = "dead"
-                break
+    kernel_pid = None
+    try:
+        with client.setup_kernel():
+            kernel_pid = client.km.provisioner.process.pid
+            if pid_file is not None:
+                pid_file.write_text(str(kernel_pid))
+            _execute_cells(client, nb, fate, deadline, limits)
+    finally:
+        if kernel_pid:  # whatever the kernel started is in its process group (it leads its own session)
+            _kill_group(kernel_pid)
     return fate
+
+
+def _execute_cells(client, nb: nbformat.NotebookNode, fate: list[str], deadline: float, limits: Limits) -> None:
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        remaining = deadline - time.monotonic()
+        if remaining < 1:
+            break
+        client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
+        try:
+            client.execute_cell(cell, index)
+            fate[index] = "error" if any(o.output_type == "error" for o in cell.outputs) else "ok"
+        except CellTimeoutError:
+            fate[index] = "timeout"
+            if not _recover(client):
+                break
+        except DeadKernelError:
+            fate[index] = "dead"
+            break
 
 
 def _recover(client) -> bool:
@@ -437,9 +451,12 @@ def worker(job_file: Path) -> None:
 
 
 def _kill_group(pid: int) -> None:
+    """Kill the process group led by ``pid`` (a kernel or a worker this module started)."""
+    if pid <= 0:
+        return
     try:
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
+    except OSError:
         pass
 
 
@@ -460,10 +477,10 @@ def _run_job(job: dict, limits: Limits) -> list[ExerciseResult]:
         _kill_group(proc.pid)
         out, _ = proc.communicate()
         problem = "timeout"
-    finally:
+    if problem is not None:  # the worker could not clean up: the kernel and whatever it started
         pid_file = Path(job["pid_file"])
-        if pid_file.exists():  # the kernel and anything it started (its own session)
-            _kill_group(int(pid_file.read_text() or 0) or -1)
+        text = pid_file.read_text().strip() if pid_file.exists() else ""
+        _kill_group(int(text) if text.isdigit() else 0)
     result = Path(job["result"])
     if result.exists():
         return [ExerciseResult(**r) for r in json.loads(result.read_text())]
