@@ -326,7 +326,7 @@ def run_check(label: str, call: dict, timeout: float) -> tuple[str, str]:
     try:
         message = coursework.CHECKS[label](*args, **kwargs)
         return "passed", str(message)
-    except coursework.SelfCheckError as err:
+    except getattr(coursework, "SelfCheckError", AssertionError) as err:  # SelfCheckError is an AssertionError
         return "failed", str(err)
     except TimeoutError:
         return "error", f"the self-check took over {timeout:g} s on this answer"
