@@ -278,7 +278,7 @@ def test_exporter_on_a_synthetic_chapter(tmp_path: Path) -> None:
         ("code", "# Exercise 7.1 (ex-toy-width): your answer here"),
         ("markdown", "### Exercise 7.2 (`ex-made-up`)"),
         ("markdown", "**Your written answer to Exercise 7.2.** Write "),
-        ("code", "# Exercise 7.2 (ex-made-up): your answer here. "),
+        ("code", "# Exercise 7.2 (ex-made-up): your answer here."),
         ("markdown", "Closing words."),
     ]
     assert nb.cells[-5].source.splitlines()[-1] == "check_toy_width(width)"

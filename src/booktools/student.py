@@ -17,8 +17,9 @@ Each ``{exercise}`` becomes three cells, each carrying ``metadata["mirage"] = {"
 - ``written``: a markdown cell for the written answer (a prediction is written here *before* running);
 - ``code``: the placeholder, ending with the self-check call as the exercise text writes it::
 
-      # Exercise 2.3 (ex-toy-width): your answer here. Delete the `raise` line, compute your answer
-      # (here or in cells you add above) and keep the self-check call as the last line.
+      # Exercise 2.3 (ex-toy-width): your answer here.
+      # Delete the `raise` line and compute your answer (here or in cells you add above).
+      # Keep the self-check call as the last line: it is how your answer is graded.
       raise NotImplementedError("Exercise ex-toy-width")
       check_toy_width(width)
 
@@ -267,13 +268,10 @@ def check_call(label: str, text: str = "") -> str | None:
 def placeholder_source(exercise: Exercise, text: str = "") -> str:
     """Source of the code cell a student fills in for ``exercise`` (``text``: the exercise's wording)."""
     call = check_call(exercise.label, text)
-    lines = [f"# Exercise {exercise.number} ({exercise.label}): your answer here. Delete the `raise` line, "
-             "compute your answer"]
+    lines = [f"# Exercise {exercise.number} ({exercise.label}): your answer here.",
+             "# Delete the `raise` line and compute your answer (here or in cells you add above)."]
     if call:
-        lines += ["# (here or in cells you add above) and keep the self-check call as the last line: it is "
-                  "how your answer is graded."]
-    else:
-        lines += ["# here or in cells you add above."]
+        lines.append("# Keep the self-check call as the last line: it is how your answer is graded.")
     lines.append(f'raise NotImplementedError("Exercise {exercise.label}")')
     if call:
         lines.append(call)
