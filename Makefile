@@ -18,7 +18,7 @@ export MKL_NUM_THREADS := 1
 export OPENBLAS_NUM_THREADS := 1
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
-.PHONY: help setup assets book test notebooks lab snapshots benchmark sweep sweep-resolution sweep-vision student clean
+.PHONY: help setup assets book test notebooks lab snapshots benchmark sweep sweep-resolution sweep-vision student grade normalise clean
 
 help:
 	@echo "make book       build the HTML book (executes every chapter) -> book/_build/html/index.html"
@@ -26,7 +26,9 @@ help:
 	@echo "make lab        open JupyterLab; chapters (.md) open as notebooks"
 	@echo "make snapshots  re-record the reference outputs that nbval checks (after a deliberate change)"
 	@echo "make benchmark  time every chapter on this machine"
-	@echo "make student    write student notebooks (solutions removed, exercise placeholders) -> build/student/"
+	@echo "make student    write student notebooks (solutions removed, exercise placeholders) -> student/ (or DIR=...)"
+	@echo "make grade SUBMISSIONS=DIR  grade a folder of student folders -> DIR/gradebook.csv, DIR/feedback/"
+	@echo "make normalise  rewrite the chapters in the exact form JupyterLab saves them (after editing by hand)"
 	@echo "make sweep      retrain the arithmetic model family and rewrite results/ (cached by configuration)"
 	@echo "make sweep-resolution  retrain the small add_4x4 models and score them on 100,000 held-out sums"
 	@echo "make sweep-vision  retrain the vision model families of chapter 8 and rewrite results/vision_*"
@@ -83,10 +85,23 @@ lab: setup
 benchmark: setup
 	$(BIN)/python benchmarks/chapter_times.py
 
-# Student notebooks: solutions stripped, each exercise followed by a placeholder naming its self-check.
+# Student notebooks: solutions stripped, each exercise followed by a written-answer cell and a placeholder
+# ending with its self-check. Written to student/ (or DIR=...), which `make clean` never removes; a notebook
+# a student has changed is never overwritten (the fresh one is written beside it).
+DIR ?= student
 student: setup
-	$(BIN)/python -m booktools.student build/student
-	@echo "Student notebooks written to $(CURDIR)/build/student"
+	$(BIN)/python -m booktools.student $(DIR)
+
+# Grade a folder with one folder per student: each notebook executed in a scratch copy, time and memory
+# limits, every core; writes SUBMISSIONS/gradebook.csv and SUBMISSIONS/feedback/. GRADE_ARGS: e.g. --timeout 600
+GRADE_ARGS ?=
+grade: setup
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/folder (one folder per student)"; exit 2; }
+	$(BIN)/python -m booktools.grade $(SUBMISSIONS) $(GRADE_ARGS)
+
+# Chapters in the exact text jupytext writes when JupyterLab saves them (so a save changes nothing).
+normalise: setup
+	$(BIN)/python -m booktools.chapters normalise
 
 # The arithmetic sweeps behind chapter 5: every size x seed, cached by configuration and code version.
 sweep: setup
@@ -100,5 +115,6 @@ sweep-resolution: setup
 sweep-vision: setup
 	$(BIN)/python -m helpers.vision.sweep
 
+# Never removes student/ (students' notebooks) or .venv.
 clean:
 	rm -rf book/_build build $(VENDOR) $(ASSETS)/node_modules

@@ -20,11 +20,22 @@ from booktools.execute import execute_notebook  # noqa: E402
 BUDGET_S = 60.0
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=1, help="executions per chapter; the fastest is kept")
     args = parser.parse_args()
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; budget {BUDGET_S:.0f} s/chapter")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores; budget {BUDGET_S:.0f} s/chapter")
     total = 0.0
     for path in chapter_paths():
         best = min(execute_notebook(read_chapter(path), name=path.name)[1] for _ in range(args.repeat))

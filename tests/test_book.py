@@ -182,3 +182,11 @@ def test_instructor_page_shows_the_real_check_signatures() -> None:
         real = [q.name for q in inspect.signature(fn).parameters.values()]
         given = [a.split("=")[0].strip() for a in args.split(",") if a.strip()]
         assert given == real, f"instructor.md shows {name}({args}); the function takes {real}"
+
+
+def test_instructor_page_needs_no_sideways_scrolling() -> None:
+    # Wide tables were cut off on the rendered page: the page uses lists, and any table stays narrow.
+    text = (BOOK / "instructor.md").read_text(encoding="utf-8")
+    rows = [line for line in text.splitlines() if line.lstrip().startswith("|")]
+    wide = [row for row in rows if len(row) > 100 or row.count("|") > 5]
+    assert not wide, f"a table row too wide for the page: {wide[0][:80]!r}"

@@ -227,3 +227,85 @@ def test_alt_text_is_the_caption_without_markup() -> None:
     cell.metadata["mystnb"] = {"figure": {"caption": "A caption.", "name": "fig-a"}}
     build.add_alt_text(cell)
     assert cell.metadata["mystnb"]["image"]["alt"] == "A caption."
+
+
+# --- chapters are stored in the form JupyterLab saves them ---------------------------------------
+
+@pytest.mark.parametrize("path", chapters.chapter_paths(), ids=lambda p: p.stem)
+def test_chapter_survives_a_jupytext_round_trip_unchanged(path: Path) -> None:
+    # JupyterLab saves a chapter through jupytext: read, then write. Stored in that form, a save in
+    # JupyterLab changes nothing (tests/test_lab.py saves one in a real JupyterLab). After editing a chapter
+    # by hand, `make normalise` (python -m booktools.chapters normalise) rewrites it in this form.
+    import jupytext
+
+    text = path.read_text(encoding="utf-8")
+    written = jupytext.writes(jupytext.reads(text, fmt=chapters.JUPYTEXT_FORMAT), fmt=chapters.JUPYTEXT_FORMAT)
+    assert written == text, f"{path.name} is not in the form jupytext writes: run `make normalise`"
+    assert chapters.normal_form(text) == text, f"{path.name}: run `make normalise`"
+
+
+def test_the_normal_kernelspec_is_the_one_jupyterlab_sets() -> None:
+    # JupyterLab rewrites the kernelspec of an opened notebook with the running kernel's own: ipykernel's.
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = KernelSpecManager().get_kernel_spec("python3")
+    assert chapters.KERNELSPEC == {"name": "python3", "display_name": spec.display_name, "language": spec.language}
+
+
+OLD_FORM = '''---
+jupytext:
+  text_representation:
+    extension: .md
+    format_name: myst
+    format_version: 0.13
+kernelspec:
+  display_name: Python 3
+  language: python
+  name: python3
+---
+
+# A chapter
+
+```{code-cell} ipython3
+:tags: [nbval-check-output]
+:snapshot: a-number
+print(1)
+```
+
+```{code-cell} ipython3
+:tags: [hide-input]
+:mystnb:
+:  figure:
+:    caption: |
+:      A caption over two lines, with $x$ and
+:      1. a line that Markdown would take for a list.
+:
+:      A second paragraph.
+:    name: fig-x
+plot()
+```
+'''
+
+
+def test_normalise_keeps_every_cell_tag_snapshot_name_and_figure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import jupytext
+
+    book = tmp_path / "chapters"
+    book.mkdir()
+    (book / "01_x.md").write_text(OLD_FORM)
+    monkeypatch.setattr(chapters, "CHAPTERS", book)
+    assert chapters.normalise(check=True) == [book / "01_x.md"] and (book / "01_x.md").read_text() == OLD_FORM
+    with pytest.raises(SystemExit, match="not in the form JupyterLab saves: 01_x.md"):
+        chapters.main(["normalise", "--check"])
+    assert chapters.normalise() == [book / "01_x.md"]
+    new = (book / "01_x.md").read_text()
+    assert chapters.normalise() == [] and (book / "01_x.md").read_text() == new  # a second run changes nothing
+    old, now = jupytext.reads(OLD_FORM, fmt="md:myst"), jupytext.reads(new, fmt="md:myst")
+    assert [(c.cell_type, c.source) for c in old.cells] == [(c.cell_type, c.source) for c in now.cells]
+    assert now.cells[1].metadata == {"tags": ["nbval-check-output"], "snapshot": "a-number"}
+    figure = now.cells[2].metadata["mystnb"]["figure"]
+    assert now.cells[2].metadata["tags"] == ["hide-input"] and figure["name"] == "fig-x"
+    assert figure["caption"] == ("A caption over two lines, with $x$ and 1. a line that Markdown would take for a "
+                                 "list.\n\nA second paragraph.")
+    assert chapters.checked_cells(now) and chapters.snapshot_names(now, "01_x.md") == ["a-number"]
+    assert now.metadata["kernelspec"] == chapters.KERNELSPEC

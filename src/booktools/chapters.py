@@ -9,6 +9,10 @@ long as the output stays the same, while a changed output fails the test.
     python -m booktools.chapters prepare build/notebooks      # scratch .ipynb copies for nbval
     python -m booktools.chapters record [02_toy_model ...]    # execute chapters, save reference outputs
     python -m booktools.chapters record --from build/executed # save them from the last test run instead
+    python -m booktools.chapters normalise [--check]          # store chapters in the form JupyterLab saves
+
+Chapters are stored in the exact text that jupytext writes when JupyterLab saves them (``normal_form``),
+so opening a chapter in JupyterLab and saving it changes nothing.
 """
 
 from __future__ import annotations
@@ -57,6 +61,64 @@ def select(stems: list[str] | None) -> list[Path]:
 def read_chapter(path: Path) -> nbformat.NotebookNode:
     """A chapter as an in-memory notebook (no outputs)."""
     return jupytext.read(path)
+
+
+# The kernelspec as JupyterLab writes it once the book's kernel (ipykernel's python3) is attached: a
+# chapter that says anything else is changed by JupyterLab on opening, and rewritten on saving.
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+JUPYTEXT_FORMAT = "md:myst"
+
+
+def fold_paragraphs(text: str) -> str:
+    """Markdown text with the line breaks inside each paragraph turned into spaces (blank lines kept)."""
+    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
+    return "\n\n".join(" ".join(line.strip() for line in para.splitlines() if line.strip()) for para in paragraphs)
+
+
+def _normalised_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` with JupyterLab's kernelspec and figure captions folded to one line per paragraph."""
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    for cell in nb.cells:
+        figure = cell.metadata.get("mystnb", {}).get("figure", {})
+        if isinstance(figure.get("caption"), str):
+            figure["caption"] = fold_paragraphs(figure["caption"])
+    return nb
+
+
+def normal_form(text: str) -> str:
+    """A chapter's source as jupytext writes it when JupyterLab saves the chapter, same content.
+
+    Two things besides jupytext's own layout (options of nested metadata as a YAML block, a blank line
+    after cell options, its version in the header): the kernelspec JupyterLab sets (``KERNELSPEC``), and
+    figure captions written one line per paragraph. A caption's line breaks are spaces in Markdown, but
+    jupytext's YAML writer would quote a multi-line caption with every break doubled; folded, it writes a
+    plain wrapped string (and a caption line that started with "1." no longer starts a list)."""
+    nb = _normalised_notebook(jupytext.reads(text, fmt=JUPYTEXT_FORMAT))
+    out = jupytext.writes(nb, fmt=JUPYTEXT_FORMAT)
+    if _content(jupytext.reads(out, fmt=JUPYTEXT_FORMAT)) != _content(_normalised_notebook(
+            jupytext.reads(text, fmt=JUPYTEXT_FORMAT))):
+        raise RuntimeError("internal: jupytext's form of the chapter has other cells or metadata")  # pragma: no cover
+    return out
+
+
+def _content(nb: nbformat.NotebookNode) -> list:
+    """What a chapter holds: every cell's type, source and metadata (tags, snapshot names, figures)."""
+    return [(c.cell_type, c.source, dict(c.metadata)) for c in nb.cells] + [dict(nb.metadata.get("kernelspec", {}))]
+
+
+def normalise(stems: list[str] | None = None, *, check: bool = False) -> list[Path]:
+    """Rewrite chapters (all when ``stems`` is empty) in ``normal_form``; return those that changed.
+
+    With ``check``, nothing is written: the chapters that are not in normal form are only returned."""
+    changed = []
+    for path in select(stems):
+        text = path.read_text(encoding="utf-8")
+        new = normal_form(text)
+        if new != text:
+            changed.append(path)
+            if not check:
+                atomic_write(path, new.encode("utf-8"))
+    return changed
 
 
 def checked_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -196,9 +258,21 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument("chapters", nargs="*", help="chapter file stems, e.g. 02_toy_model (default: all)")
     r.add_argument("--from", dest="executed_dir", type=Path, default=None,
                    help="take outputs from these executed notebooks (e.g. build/executed) instead of executing")
+    n = sub.add_parser("normalise", help="rewrite chapters in the form JupyterLab (jupytext) saves them")
+    n.add_argument("chapters", nargs="*", help="chapter file stems (default: all)")
+    n.add_argument("--check", action="store_true", help="write nothing; exit 1 naming chapters not in that form")
     args = parser.parse_args(argv)
     if args.command == "prepare":
         prepare(args.outdir)
+    elif args.command == "normalise":
+        changed = normalise(args.chapters, check=args.check)
+        names = ", ".join(p.name for p in changed) or "none"
+        if args.check:
+            if changed:
+                sys.exit(f"not in the form JupyterLab saves: {names}; run `python -m booktools.chapters normalise`")
+            print("every chapter is in the form JupyterLab saves")
+        else:
+            print(f"chapters rewritten in the form JupyterLab saves: {names}")
     else:
         record(args.chapters, args.executed_dir)
 
