@@ -167,13 +167,13 @@ def test_short_curves_are_skipped_and_the_rest_scored(tmp_path) -> None:
 
 def test_flat_curves_get_a_note_not_a_bare_inf(tmp_path) -> None:
     scores = audit.audit_csv(_write(tmp_path, MIXED), tmp_path / "out", lower_is_better=["ce"]).set_index("task")
-    assert scores.loc["floor", "score"] == float("inf") and scores.loc["floor", "note"] == "flat at floor"
+    assert scores.loc["floor", "score"] == float("inf") and scores.loc["floor", "note"] == "floor"
     # a loss stuck at its worst (highest) value, then falling: also a floor once oriented
-    assert scores.loc["loss", "oriented"] == float("inf") and scores.loc["loss", "note"] == "flat at floor"
+    assert scores.loc["loss", "oriented"] == float("inf") and scores.loc["loss", "note"] == "floor"
     assert scores.loc["flat", "score"] == 0.0 and scores.loc["flat", "note"] == "constant"
     assert scores.loc["u", "note"] == ""
     text = audit.summary(scores.reset_index())
-    assert "note 'flat at floor' (2 curves)" in text and "median step is 0" in text
+    assert "note 'floor' (2 curves)" in text and "median step is 0" in text
     assert "skipped 1 curve that Eq. 1 cannot score" in text and "task=t, metric=em, family=a" in text
     assert max(len(line) for line in text.splitlines()) <= 90
 
@@ -202,7 +202,7 @@ def test_cli_scores_what_it_can_and_lists_the_rest(tmp_path) -> None:
     assert done.returncode == 0, done.stderr
     assert "2 of 4 curves look emergent" in done.stdout
     assert "skipped 1 curve" in done.stdout and "only 2 distinct scales" in done.stdout
-    assert "flat at floor" in done.stdout and audit.SKIPPED_FILE in done.stdout
+    assert "note 'floor'" in done.stdout and audit.SKIPPED_FILE in done.stdout
     bad = _cli(str(_write(tmp_path, MIXED)), "--out", str(out), "--max-rows", "0")
     assert bad.returncode == 2 and "--max-rows" in bad.stderr and "Traceback" not in bad.stderr
 

@@ -255,9 +255,9 @@ def test_audit_scoreable_scores_long_curves_and_reports_short_ones() -> None:
     scores, skipped = em.audit_scoreable(table)
     plain = em.audit(table[table["task"] != "b"])
     pd.testing.assert_frame_equal(scores.drop(columns="note"), plain)  # the same scores as audit itself
-    assert scores["note"].tolist() == ["flat at floor", ""]
+    assert scores["note"].tolist() == ["floor", ""]
     assert skipped.to_dict("records") == [{"task": "b", "metric": "em", "n_scales": 2,
-                                           "reason": "only 2 distinct scales (Eq. 1 needs 3)"}]
+                                           "reason": "only 2 distinct scales"}]
     with pytest.raises(ValueError, match="at least 3 distinct model scales"):
         em.audit_scoreable(table[table["task"] == "b"])
     with pytest.raises(ValueError, match="threshold"):
@@ -265,11 +265,11 @@ def test_audit_scoreable_scores_long_curves_and_reports_short_ones() -> None:
 
 
 @pytest.mark.parametrize("y, higher, note", [
-    ([0, 0, 0, 0.5], True, "flat at floor"),
-    ([0.5, 0.5, 0.5, 0.2], False, "flat at floor"),       # a loss stuck at its worst value
-    ([0.1, 0.9, 0.9, 0.9], True, "flat at ceiling"),
-    ([0.1, 0.9, 0.9, 0.9], False, "flat at floor"),       # the same numbers as a loss: stuck at the worst
-    ([0.1, 0.4, 0.4, 0.4, 0.4, 0.9], True, "plateaus"),
+    ([0, 0, 0, 0.5], True, "floor"),
+    ([0.5, 0.5, 0.5, 0.2], False, "floor"),       # a loss stuck at its worst value
+    ([0.1, 0.9, 0.9, 0.9], True, "ceiling"),
+    ([0.1, 0.9, 0.9, 0.9], False, "floor"),       # the same numbers as a loss: stuck at the worst
+    ([0.1, 0.4, 0.4, 0.4, 0.4, 0.9], True, "plateau"),
     ([0.3, 0.3, 0.3], True, "constant"),
     ([0.1, 0.2, 0.4, 0.8], True, ""),
 ])

@@ -116,7 +116,8 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
     for label, count in notes[notes.astype(bool)].value_counts(sort=False).items():
         lines.append(f"note '{label}' ({count} curve{'s' if count != 1 else ''}):\n" + _wrap(em.FLAT_NOTES[label]))
     if skipped is not None and len(skipped):
-        lines.append(f"skipped {len(skipped)} curve{'s' if len(skipped) != 1 else ''} that Eq. 1 cannot score:")
+        lines.append(f"skipped {len(skipped)} curve{'s' if len(skipped) != 1 else ''} that Eq. 1 cannot score "
+                     "(it needs 3 distinct scales):")
         keys = [c for c in skipped.columns if c not in ("n_scales", "reason")]
         for row in skipped.head(max_rows or len(skipped)).itertuples(index=False):
             where = ", ".join(f"{k}={getattr(row, k)}" for k in keys)
@@ -152,8 +153,9 @@ def main(argv: list[str] | None = None) -> int:
     print(summary(scores, max_rows=args.max_rows))
     if args.lower_is_better:
         print(f"\nlower is better (flipped before flagging), besides the built-in names: {', '.join(args.lower_is_better)}")
-    written = OUTPUT_FILES + ((SKIPPED_FILE,) if len(scores.attrs["skipped"]) else ())
-    print(f"\nwrote {', '.join(written)} to {args.out}")
+    print(f"\nwrote {', '.join(OUTPUT_FILES)} to {args.out}")
+    if len(scores.attrs["skipped"]):
+        print(f"and {SKIPPED_FILE} (the curves it skipped)")
     return 0
 
 

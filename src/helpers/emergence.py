@@ -220,16 +220,17 @@ def audit(
     return out
 
 
-# Short labels for curves whose Eq. 1 is infinite or zero (the ``note`` column of audit_scoreable), with the
+# Short labels for curves whose Eq. 1 is infinite or zero (flat at the worst value, flat at the best, flat
+# in between, or constant) (the ``note`` column of audit_scoreable), with the
 # sentence a report prints once for each label that occurs.
 FLAT_NOTES: dict[str, str] = {
-    "flat at floor": "at least half of the steps are exactly 0, at the curve's minimum (e.g. 0 right at "
-                     "every small scale): the median step is 0 and Eq. 1 is infinite; a few steps carry "
-                     "all of the change. Check the floor against the test set's resolution (chapter 4).",
-    "flat at ceiling": "at least half of the steps are exactly 0, at the curve's maximum (saturated): the "
-                       "median step is 0 and Eq. 1 is infinite.",
-    "plateaus": "at least half of the steps are exactly 0, between the minimum and the maximum: the "
-                "median step is 0 and Eq. 1 is infinite.",
+    "floor": "at least half of the steps are exactly 0, at the curve's worst value (e.g. 0 right at "
+             "every small scale): the median step is 0 and Eq. 1 is infinite; a few steps carry all "
+             "of the change. Check the floor against the test set's resolution (chapter 4).",
+    "ceiling": "at least half of the steps are exactly 0, at the curve's best value (saturated, or equal "
+               "scores such as rounded ones): the median step is 0 and Eq. 1 is infinite.",
+    "plateau": "at least half of the steps are exactly 0, between the worst and the best value: the "
+               "median step is 0 and Eq. 1 is infinite.",
     "constant": "the metric has the same value at every scale: Eq. 1 is 0 (no change to score).",
 }
 
@@ -257,10 +258,10 @@ def flat_note(scores: Any, higher_is_better: bool = True) -> str:
     at_floor = int((flat & (y[1:] == lo)).sum())
     at_ceiling = int((flat & (y[1:] == hi)).sum())
     if at_floor >= max(at_ceiling, 1) and at_floor * 2 >= flat.sum():
-        return "flat at floor"
+        return "floor"
     if at_ceiling >= 1 and at_ceiling * 2 >= flat.sum():
-        return "flat at ceiling"
-    return "plateaus"
+        return "ceiling"
+    return "plateau"
 
 
 def audit_scoreable(
@@ -283,7 +284,7 @@ def audit_scoreable(
     if len(short) == len(counts):
         _refuse_short(counts, groups)
     skipped = short.rename("n_scales").reset_index()
-    skipped["reason"] = [f"only {n} distinct scale{'s' if n != 1 else ''} (Eq. 1 needs 3)" for n in skipped["n_scales"]]
+    skipped["reason"] = [f"only {n} distinct scale{'s' if n != 1 else ''}" for n in skipped["n_scales"]]
     kept = table[table.groupby(groups, sort=True)[scale].transform("nunique") >= 3]
     scores = audit(kept, threshold=threshold, by=groups, lower_is_better=lower_is_better)
     means = kept.groupby(groups + [scale], sort=True)["value"].mean()

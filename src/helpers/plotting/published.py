@@ -23,7 +23,7 @@ from ..validation import check_choice, check_int, check_real
 from . import new_figure
 
 __all__ = ["AXIS_LABELS", "plot_coverage", "plot_metric_panels", "plot_curve_explorer", "plot_audit_strip",
-           "plot_intervals", "plot_axis_verdicts"]
+           "plot_intervals", "plot_axis_verdicts", "plot_difficulty_groups"]
 
 AXIS_LABELS = {"params": "parameters N", "flops": "training FLOPs C", "tokens": "training tokens D"}
 _CAP = 12.0  # relative scores above this (and infinite ones) are drawn on the top row of the strip chart
@@ -160,6 +160,7 @@ def plot_metric_panels(table: pd.DataFrame, source: str, task: str, metrics: Seq
         s, _ = cv.audit(pts[long_enough])
         scores = {tuple(row[c] for c in _CURVE_ID + ["metric"]): row["relative"] for _, row in s.iterrows()}
     for ax, metric in zip(axes[0], metrics):
+        grey = []
         for key, c in curves:
             if key[-1] != metric:
                 continue
@@ -170,7 +171,10 @@ def plot_metric_panels(table: pd.DataFrame, source: str, task: str, metrics: Seq
                 ax.plot(c["scale"], c["value"], "o-", markersize=3.5, linewidth=1.3, color=colors[key[:-1]],
                         label=label)
             else:
-                ax.scatter(c["scale"], c["value"], s=10, color="#9a9a9a", alpha=0.7, zorder=1)
+                grey.append(c)
+        if grey:
+            others = pd.concat(grey)
+            ax.scatter(others["scale"], others["value"], s=10, color="#9a9a9a", alpha=0.7, zorder=1)
         if pooled:
             b = cv.binned(pts[pts["metric"] == metric], per_decade)
             ax.fill_between(b["scale"], b["low"], b["high"], color="black", alpha=0.08, linewidth=0)
@@ -194,17 +198,31 @@ def plot_metric_panels(table: pd.DataFrame, source: str, task: str, metrics: Seq
 
 def plot_curve_explorer(table: pd.DataFrame, source: str = "obsscaling", family: str = "OPT",
                         task: str = "ipa_transliterate", metric: str = "exact_match", x: str = "params") -> Figure:
-    """One family's curve (coloured, with Eq. 1 and R) over every other model of the source on the task (grey)."""
+    """One family's curve (coloured, with Eq. 1 and R) over every other model of the source on the task (grey).
+
+    A combination without data (a task the source does not have, a family without models on it)
+    gives a figure that says so, so that the live explorer's dropdowns can be moved freely.
+    """
     x = check_choice("x", x, list(cv.X_AXES))
-    part = _pick(table, source, task, [metric])
-    pts = cv.points(part, x)
+    table = _check_long(table)
+    part = table[(table["source"] == source) & (table["task"] == task) & (table["metric"] == metric)]
+    pts = cv.points(part, x) if len(part) else part
     fig, ax = new_figure(width=6.0, height=3.8)
+    if len(pts) == 0 or family not in set(pts["family"]):
+        ax.set_axis_off()
+        what = "no rows" if len(pts) == 0 else f"no family {family!r}"
+        ax.text(0.5, 0.5, f"{what} for source {source!r}, task {task!r}, metric {metric!r}, x = {x}:\n"
+                f"choose another combination", ha="center", va="center", fontsize=9, transform=ax.transAxes)
+        return fig
     others = pts[pts["family"] != family]
     ax.scatter(others["scale"], others["value"], s=12, color="#9a9a9a", alpha=0.7, label="other families")
     mine = pts[pts["family"] == family]
     text = f"{family}: no models with {x} on this task"
     if len(mine):
-        scores, skipped = (cv.audit(mine) if mine["scale"].nunique() >= 3 else (pd.DataFrame(), mine))
+        try:
+            scores, _ = cv.audit(mine)
+        except ValueError:  # no curve of 3 or more models on distinct scales
+            scores = pd.DataFrame()
         for key, c in mine.groupby([k for k in _CURVE_ID if k != "family"], sort=True):
             c = c.sort_values("scale")
             ax.plot(c["scale"], c["value"], "o-", markersize=4, label=f"{family} {' '.join(k for k in key if k != '-')}")
@@ -304,3 +322,36 @@ def plot_axis_verdicts(table: pd.DataFrame, source: str = "olmo-ladder", task: s
     return plot_metric_panels(table, source, task, [metric], x,
                               where={"family": "olmo-ladder"} if source == "olmo-ladder" else None,
                               title=f"{source}: {metric} against {AXIS_LABELS[x]}")
+
+
+def plot_difficulty_groups(table: pd.DataFrame, task: str = "mmlu", n_groups: int = 3, *,
+                           per_decade: int = 2) -> Figure:
+    """Wu & Lo's difficulty groups (u-shaped source): the Brier score of each group of items (1 = easiest)
+    against training FLOPs, every model a dot, the median per bin a line; the overall Brier in black."""
+    table = _check_long(table)
+    n_groups = check_int("n_groups", n_groups, low=3, high=10)
+    u = table[(table["source"] == "u-shaped") & (table["metric"] == "brier")]
+    check_choice("task", task, sorted(u["task"].unique()))
+    u = u[u["task"] == task]
+    groups = u[u["n_groups"] == n_groups]
+    if groups.empty:
+        raise ValueError(f"n_groups must be one of {sorted(u['n_groups'].dropna().unique().tolist())}; got {n_groups}")
+    overall = u[u["group"].isna()]
+    fig, ax = new_figure(width=6.4, height=4.0)
+    colors = _sequential(n_groups)
+    for g, color in zip(range(1, n_groups + 1), colors):
+        part = groups[groups["group"] == g]
+        pts = pd.DataFrame({"scale": part["flops"].astype(float), "value": part["value"].astype(float)}).dropna()
+        ax.scatter(pts["scale"], pts["value"], s=8, color=color, alpha=0.35)
+        b = cv.binned(pts, per_decade)
+        name = "easiest" if g == 1 else "hardest" if g == n_groups else "middle"
+        ax.plot(b["scale"], b["value"], "o-", color=color, markersize=4, label=f"group {g} ({name})")
+    pts = pd.DataFrame({"scale": overall["flops"].astype(float), "value": overall["value"].astype(float)}).dropna()
+    b = cv.binned(pts, per_decade)
+    ax.plot(b["scale"], b["value"], "s--", color="black", markersize=4, label="all items")
+    _log_x(ax)
+    ax.set_xlabel(AXIS_LABELS["flops"])
+    ax.set_ylabel("Brier score (lower is better)")
+    ax.set_title(f"u-shaped / {task}: items in {n_groups} difficulty groups; lines: median per bin", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig

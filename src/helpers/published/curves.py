@@ -42,6 +42,9 @@ __all__ = [
     "binned",
     "clopper_pearson",
     "resolution",
+    "zeros_before_scores",
+    "flag_reasons",
+    "rank_trend",
     "expected_chance_flags",
 ]
 
@@ -256,6 +259,8 @@ def resolution(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
     chance = rows["chance"].astype(float).to_numpy()
     return pd.DataFrame({
         "source": _text(rows["source"]).to_numpy(), "family": _text(rows["family"]).to_numpy(),
+        "dataset": _text(rows["dataset"]).to_numpy(), "budget": _budget(rows).to_numpy(dtype=object),
+        "instruct": rows["instruct"].map({True: "instruct", False: "base"}).fillna("unknown").to_numpy(dtype=object),
         "model": _text(rows["model"]).to_numpy(), "task": _text(rows["task"]).to_numpy(),
         "setting": _text(rows["setting"]).to_numpy(),
         "shots": rows["shots"].map(lambda s: "-" if pd.isna(s) else str(int(s))).to_numpy(dtype=object),
@@ -264,6 +269,66 @@ def resolution(table: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
         "low": low, "high": high, "zero": k == 0, "chance": chance,
         "at_chance": np.where(np.isnan(chance), False, (low <= chance) & (chance <= high)),
     })
+
+
+_RES_CURVE = ["source", "family", "dataset", "instruct", "budget", "task", "setting", "shots", "metric"]
+
+
+def zeros_before_scores(res: pd.DataFrame) -> pd.DataFrame:
+    """Every reported 0 of ``res`` (from ``resolution``) that a larger model of the same curve beats.
+
+    Columns: the curve columns, ``model``, ``params``, ``n_items``, ``high`` (upper end of the 0's
+    interval), ``next_score`` (the smallest nonzero score of a larger model in the curve) and
+    ``compatible`` (``high >= next_score``: the test set cannot tell the 0 from that score).
+    """
+    need = set(_RES_CURVE) | {"model", "params", "zero", "value", "high", "n_items"}
+    if not isinstance(res, pd.DataFrame) or not need <= set(res.columns):
+        raise ValueError("res must be a table from helpers.published.curves.resolution()")
+    out = []
+    for _, c in res.groupby(_RES_CURVE, sort=True):
+        zeros = c[c["zero"]]
+        if zeros.empty:
+            continue
+        scored = c[~c["zero"]]
+        for _, z in zeros.iterrows():
+            above = scored.loc[scored["params"] > z["params"], "value"]
+            if above.empty:
+                continue
+            out.append({**{k: z[k] for k in _RES_CURVE}, "model": z["model"], "params": z["params"],
+                        "n_items": int(z["n_items"]), "high": float(z["high"]), "next_score": float(above.min())})
+    table = pd.DataFrame(out, columns=_RES_CURVE + ["model", "params", "n_items", "high", "next_score"])
+    table["compatible"] = table["high"] >= table["next_score"]
+    return table
+
+
+def flag_reasons(scores: pd.DataFrame) -> pd.Series:
+    """For each flagged curve of an audit: "floor (infinite R)" when its score is infinite, "first step"
+    when its largest improving step is the first one (an early drop or rise, then little change),
+    else "later step" (a jump after a flatter start, the shape called emergent)."""
+    if not isinstance(scores, pd.DataFrame) or not {"emergent", "relative", "jump_at"} <= set(scores.columns):
+        raise ValueError("scores must be an audit table with columns emergent, relative and jump_at")
+    flagged = scores[scores["emergent"].astype(bool)]
+    reason = np.where(np.isinf(flagged["relative"].to_numpy(dtype=float)), "floor (infinite R)",
+                      np.where(flagged["jump_at"].to_numpy(dtype=float) == 0, "first step", "later step"))
+    return pd.Series(reason, index=flagged.index, name="reason", dtype=object)
+
+
+def rank_trend(pts: pd.DataFrame, by: list[str] | None = None, *, min_models: int = 5) -> pd.DataFrame:
+    """Spearman rank correlation between log scale and the metric (oriented: +1 = better at every larger
+    scale) for each group of ``pts`` (default: the curve keys but ``family``, i.e. families pooled);
+    groups of fewer than ``min_models`` models or with a constant metric get NaN."""
+    min_models = check_int("min_models", min_models, low=3)
+    by = [k for k in KEYS if k != "family"] if by is None else list(by)
+    missing = [c for c in by if c not in pts.columns]
+    if missing:
+        raise ValueError(f"by names columns pts does not have: {missing}")
+    rows = []
+    for key, g in pts.groupby(by, sort=True):
+        sign = 1.0 if bool(g["higher_is_better"].iloc[0]) else -1.0
+        ok = len(g) >= min_models and g["value"].nunique() > 1 and g["scale"].nunique() > 1
+        rho = sign * float(stats.spearmanr(np.log(g["scale"]), g["value"]).statistic) if ok else np.nan
+        rows.append({**dict(zip(by, key if isinstance(key, tuple) else (key,))), "n_models": len(g), "rho": rho})
+    return pd.DataFrame(rows)
 
 
 def expected_chance_flags(scores: pd.DataFrame, *, assumed_items: int = 1000, num_tasks: int = 2000,
