@@ -206,8 +206,9 @@ def audit(pts: pd.DataFrame, threshold: float = em.DEFAULT_THRESHOLD) -> tuple[p
 
 def binned(pts: pd.DataFrame, per_decade: int = 2) -> pd.DataFrame:
     """A pooled curve: the median value of all models whose scale falls in each bin of ``1/per_decade``
-    decades (the models of every family in ``pts`` together). Columns ``scale`` (geometric bin centre),
-    ``value`` (median), ``low``, ``high`` (quartiles) and ``n_models``."""
+    decades (the models of every family in ``pts`` together; models without a scale are left out).
+    Columns ``scale`` (geometric bin centre), ``value`` (median), ``low``, ``high`` (quartiles) and
+    ``n_models``."""
     per_decade = check_int("per_decade", per_decade, low=1, high=20)
     if not isinstance(pts, pd.DataFrame) or not {"scale", "value"} <= set(pts.columns) or len(pts) == 0:
         raise ValueError("pts must be a non-empty table with columns scale and value (from points())")
