@@ -189,8 +189,10 @@ def test_summary_max_rows(tmp_path) -> None:
     scores = audit.audit_csv(_write(tmp_path, MIXED), tmp_path / "out", lower_is_better=["ce"])
     text = audit.summary(scores, max_rows=1)
     assert "the 1 highest relative scores (all 4 are in emergence_scores.csv)" in text
-    table = text.split("\n")[2:4]
-    assert "floor" in table[1] or "loss" in table[1]
+    lines = text.split("\n")
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["task", "metric"])
+    assert lines[header + 1].split()[0] in ("floor", "loss") and lines[header + 2].startswith("note")
+    assert "score" not in lines[header].split() and "Eq. 1 itself is the score column" in text
     for bad in (0, -1, 1.5, True, "3"):
         with pytest.raises(ValueError, match="max_rows"):
             audit.summary(scores, max_rows=bad)

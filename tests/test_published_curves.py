@@ -114,6 +114,19 @@ def test_curve_rejects_unknown_filters() -> None:
         cv.curve(pts(), model="gpt2")
 
 
+def test_select_filters_any_table_as_text() -> None:
+    p = pts()
+    got = cv.select(p, source="pythia", shots=5, task="lambada_openai")
+    want = p[(p["source"] == "pythia") & (p["shots"] == "5") & (p["task"] == "lambada_openai")]
+    pd.testing.assert_frame_equal(got, want)
+    scores = pd.DataFrame({"emergent": [True, False], "n_scales": [4, 5]})
+    assert cv.select(scores, emergent=True, n_scales=4).index.tolist() == [0]
+    with pytest.raises(ValueError, match="select"):
+        cv.select(p, nope=1)
+    with pytest.raises(ValueError, match="frame"):
+        cv.select([1, 2], source="x")
+
+
 # --- the audit ------------------------------------------------------------------------------
 
 

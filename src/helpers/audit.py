@@ -87,13 +87,14 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
 
 
 def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(text, width=80, initial_indent=indent, subsequent_indent=indent)
 
 
 def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_rows: int | None = None) -> str:
     """A short text table: one line per curve with its scales, score, relative score and flag.
 
-    A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table);
+    A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table),
+    and then replaces the ``score`` column (kept in the CSV) so that lines stay short;
     ``skipped`` (default ``scores.attrs["skipped"]``) curves are listed with their reason;
     ``max_rows`` shows only the highest-scoring curves.
     """
@@ -103,11 +104,14 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
         skipped = scores.attrs.get("skipped")
     shown = scores.drop(columns=["oriented", "n_runs"], errors="ignore").copy()
     notes = shown["note"] if "note" in shown.columns else pd.Series("", index=shown.index)
-    if not notes.astype(bool).any():
-        shown = shown.drop(columns=["note"], errors="ignore")
-    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
     flagged = int(scores["emergent"].sum())
     head = f"{flagged} of {len(scores)} curves look emergent (relative score >= threshold)\n"
+    if notes.astype(bool).any():  # the note column replaces the raw score, to keep lines short
+        shown = shown.drop(columns=["score"], errors="ignore")
+        head += "(Eq. 1 itself is the score column of emergence_scores.csv)\n"
+    else:
+        shown = shown.drop(columns=["note"], errors="ignore")
+    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
     if max_rows is not None and len(shown) > max_rows:
         order = scores["relative"].astype(float).fillna(-np.inf).sort_values(ascending=False, kind="stable")
         shown = shown.loc[order.index[:max_rows]]

@@ -217,22 +217,23 @@ def plot_curve_explorer(table: pd.DataFrame, source: str = "obsscaling", family:
     others = pts[pts["family"] != family]
     ax.scatter(others["scale"], others["value"], s=12, color="#9a9a9a", alpha=0.7, label="other families")
     mine = pts[pts["family"] == family]
-    text = f"{family}: no models with {x} on this task"
-    if len(mine):
-        try:
-            scores, _ = cv.audit(mine)
-        except ValueError:  # no curve of 3 or more models on distinct scales
-            scores = pd.DataFrame()
-        for key, c in mine.groupby([k for k in _CURVE_ID if k != "family"], sort=True):
-            c = c.sort_values("scale")
-            ax.plot(c["scale"], c["value"], "o-", markersize=4, label=f"{family} {' '.join(k for k in key if k != '-')}")
-        if len(scores):
-            row = scores.iloc[0]
-            text = (f"{family}: {len(scores)} curve(s); first: n = {int(row['n_scales'])}, "
-                    f"ES = {_r_text(row['score'])}, R = {_r_text(row['relative'])}"
-                    + (f" ({row['note']})" if row['note'] else ""))
-        else:
-            text = f"{family}: fewer than 3 models on distinct scales; Eq. 1 cannot score it"
+    try:
+        scores, _ = cv.audit(mine)
+    except ValueError:  # no curve of 3 or more models on distinct scales
+        scores = pd.DataFrame()
+    keys = [k for k in _CURVE_ID if k != "family"]
+    varying = [k for k in keys if mine[k].nunique() > 1]
+    for key, c in mine.groupby(keys, sort=True):
+        c = c.sort_values("scale")
+        extra = ", ".join(f"{k} {v}" for k, v in zip(keys, key) if k in varying)
+        ax.plot(c["scale"], c["value"], "o-", markersize=4, label=family + (f" ({extra})" if extra else ""))
+    if len(scores):
+        row = scores.iloc[0]
+        text = (f"{family}: {len(scores)} curve(s); first: n = {int(row['n_scales'])}, "
+                f"ES = {_r_text(row['score'])}, R = {_r_text(row['relative'])}"
+                + (f" ({row['note']})" if row['note'] else ""))
+    else:
+        text = f"{family}: fewer than 3 models on distinct scales; Eq. 1 cannot score it"
     _log_x(ax)
     ax.set_xlabel(AXIS_LABELS[x])
     ax.set_ylabel(metric)

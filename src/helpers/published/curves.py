@@ -38,6 +38,7 @@ __all__ = [
     "final_evaluations",
     "points",
     "curve",
+    "select",
     "audit",
     "binned",
     "clopper_pearson",
@@ -168,6 +169,18 @@ def curve(pts: pd.DataFrame, **where: str) -> pd.DataFrame:
             raise ValueError(f"curve() filters on the curve keys {list(KEYS)}; got {column!r}")
         pts = pts[pts[column] == str(value)]
     return pts.sort_values(["scale", "model"]).reset_index(drop=True)
+
+
+def select(frame: pd.DataFrame, **where: object) -> pd.DataFrame:
+    """The rows of any table of this module (points, audit scores, skipped curves, resolution) whose
+    columns equal the values given (compared as text, so ``shots=5`` matches "5")."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"frame must be a pandas DataFrame; got {type(frame).__name__}")
+    for column, value in where.items():
+        if column not in frame.columns:
+            raise ValueError(f"select() filters on the columns of frame {list(frame.columns)}; got {column!r}")
+        frame = frame[frame[column].astype(str) == str(value)]
+    return frame
 
 
 def audit(pts: pd.DataFrame, threshold: float = em.DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, pd.DataFrame]:
