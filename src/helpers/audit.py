@@ -86,15 +86,20 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
     return scores
 
 
+# Column headers of the printed table when it has a note column (the CSV keeps the full names).
+_SHORT_HEADERS = {"n_scales": "n", "relative": "R", "emergent": "flag"}
+
+
 def _wrap(text: str, indent: str = "  ") -> str:
-    return textwrap.fill(text, width=80, initial_indent=indent, subsequent_indent=indent)
+    return textwrap.fill(text, width=74, initial_indent=indent, subsequent_indent=indent)
 
 
 def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_rows: int | None = None) -> str:
     """A short text table: one line per curve with its scales, score, relative score and flag.
 
-    A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table),
-    and then replaces the ``score`` column (kept in the CSV) so that lines stay short;
+    A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table);
+    then the ``score`` column (kept in the CSV) is left out and headers are shortened (n, R, flag)
+    so that lines stay short;
     ``skipped`` (default ``scores.attrs["skipped"]``) curves are listed with their reason;
     ``max_rows`` shows only the highest-scoring curves.
     """
@@ -106,12 +111,12 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
     notes = shown["note"] if "note" in shown.columns else pd.Series("", index=shown.index)
     flagged = int(scores["emergent"].sum())
     head = f"{flagged} of {len(scores)} curves look emergent (relative score >= threshold)\n"
-    if notes.astype(bool).any():  # the note column replaces the raw score, to keep lines short
-        shown = shown.drop(columns=["score"], errors="ignore")
-        head += "(Eq. 1 itself is the score column of emergence_scores.csv)\n"
+    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
+    if notes.astype(bool).any():  # the note column replaces the raw score and short headers keep lines short
+        shown = shown.drop(columns=["score"], errors="ignore").rename(columns=_SHORT_HEADERS)
+        head += "(n: scales, R: relative score, flag: R >= threshold; Eq. 1 is in the CSV)\n"
     else:
         shown = shown.drop(columns=["note"], errors="ignore")
-    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
     if max_rows is not None and len(shown) > max_rows:
         order = scores["relative"].astype(float).fillna(-np.inf).sort_values(ascending=False, kind="stable")
         shown = shown.loc[order.index[:max_rows]]
