@@ -74,8 +74,8 @@ BAD = {
     "no scale": ("task,size_name,metric,value\nt,a,em,0.1\nt,b,em,0.2\nt,c,em,0.3\n", "scale column"),
     "text scale": ("task,scale,metric,value\nt,small,em,0.1\nt,2,em,0.2\nt,3,em,0.3\n", "numeric"),
     "one size": ("task,scale,metric,value\nt,1e9,em,0.1\nt,1e9,em,0.2\n", "at least 3 distinct"),
-    "two sizes": ("task,scale,metric,value\nt,1,em,0.1\nt,2,em,0.2\nu,1,em,0.1\nu,2,em,0.3\nu,3,em,0.4\n",
-                  "task='t'"),
+    "two sizes only": ("task,scale,metric,value\nt,1,em,0.1\nt,2,em,0.2\nu,1,em,0.1\nu,2,em,0.3\n",
+                       "at least 3 distinct"),
     "nan value": ("task,scale,metric,value\nt,1,em,0.1\nt,2,em,\nt,3,em,0.3\n", "missing value"),
 }
 
@@ -129,3 +129,88 @@ def test_cli_lower_is_better_option(tmp_path) -> None:
     assert "0 of 1 curves look emergent" in plain.stdout
     assert "1 of 1 curves look emergent" in flipped.stdout and "log_loss, wer" in flipped.stdout
     assert "--lower-is-better" in _cli("--help").stdout
+
+
+# --- real leaderboards: curves with too few scales are skipped, flat curves explained --------------
+
+MIXED = """task,scale,metric,value,family
+t,1,em,0.1,a
+t,2,em,0.2,a
+u,1,em,0.1,a
+u,2,em,0.3,a
+u,3,em,0.4,a
+floor,1,em,0.0,b
+floor,2,em,0.0,b
+floor,3,em,0.0,b
+floor,4,em,0.3,b
+flat,1,em,0.2,b
+flat,2,em,0.2,b
+flat,3,em,0.2,b
+loss,1,ce,3.0,b
+loss,2,ce,3.0,b
+loss,3,ce,3.0,b
+loss,4,ce,2.0,b
+"""
+
+
+def test_short_curves_are_skipped_and_the_rest_scored(tmp_path) -> None:
+    """Formerly the whole file was refused when one curve had 2 scales; now that curve is reported."""
+    scores = audit.audit_csv(_write(tmp_path, MIXED), tmp_path / "out", lower_is_better=["ce"])
+    assert sorted(scores["task"]) == ["flat", "floor", "loss", "u"]
+    skipped = scores.attrs["skipped"]
+    assert skipped[["task", "family", "n_scales"]].values.tolist() == [["t", "a", 2]]
+    assert "only 2 distinct scales" in skipped["reason"].item()
+    back = pd.read_csv(tmp_path / "out" / audit.SKIPPED_FILE)
+    assert back["task"].tolist() == ["t"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(audit.OUTPUT_FILES + (audit.SKIPPED_FILE,))
+
+
+def test_flat_curves_get_a_note_not_a_bare_inf(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, MIXED), tmp_path / "out", lower_is_better=["ce"]).set_index("task")
+    assert scores.loc["floor", "score"] == float("inf") and scores.loc["floor", "note"] == "floor"
+    # a loss stuck at its worst (highest) value, then falling: also a floor once oriented
+    assert scores.loc["loss", "oriented"] == float("inf") and scores.loc["loss", "note"] == "floor"
+    assert scores.loc["flat", "score"] == 0.0 and scores.loc["flat", "note"] == "constant"
+    assert scores.loc["u", "note"] == ""
+    text = audit.summary(scores.reset_index())
+    assert "note 'floor' (2 curves)" in text and "median step is 0" in text
+    assert "skipped 1 curve that Eq. 1 cannot score" in text and "task=t, metric=em, family=a" in text
+    assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_summary_without_notes_or_skips_is_unchanged(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, GOOD), tmp_path / "out")
+    text = audit.summary(scores)
+    assert "note" not in text and "skipped" not in text
+    assert not (tmp_path / "out" / audit.SKIPPED_FILE).exists()
+
+
+def test_summary_max_rows(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, MIXED), tmp_path / "out", lower_is_better=["ce"])
+    text = audit.summary(scores, max_rows=1)
+    assert "the 1 highest relative scores (all 4 are in emergence_scores.csv)" in text
+    lines = text.split("\n")
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["task", "metric"])
+    assert lines[header + 1].split()[0] in ("floor", "loss") and lines[header + 2].startswith("note")
+    assert lines[header].split() == ["task", "metric", "family", "n", "R", "jump_at", "flag", "note"]
+    assert "Eq. 1 is in the CSV" in text
+    for bad in (0, -1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match="max_rows"):
+            audit.summary(scores, max_rows=bad)
+
+
+def test_cli_scores_what_it_can_and_lists_the_rest(tmp_path) -> None:
+    out = tmp_path / "out"
+    done = _cli(str(_write(tmp_path, MIXED)), "--out", str(out), "--lower-is-better", "ce", "--max-rows", "2")
+    assert done.returncode == 0, done.stderr
+    assert "2 of 4 curves look emergent" in done.stdout
+    assert "skipped 1 curve" in done.stdout and "only 2 distinct scales" in done.stdout
+    assert "note 'floor'" in done.stdout and audit.SKIPPED_FILE in done.stdout
+    bad = _cli(str(_write(tmp_path, MIXED)), "--out", str(out), "--max-rows", "0")
+    assert bad.returncode == 2 and "--max-rows" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_file_with_no_scoreable_curve_is_still_refused(tmp_path) -> None:
+    text, _ = BAD["two sizes only"]
+    done = _cli(str(_write(tmp_path, text)), "--out", str(tmp_path / "out"))
+    assert done.returncode == 2 and "at least 3 distinct model scales" in done.stderr

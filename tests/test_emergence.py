@@ -244,3 +244,44 @@ def test_default_threshold_is_above_the_null_95th_percentile_from_100_items() ->
            for k in (4, 5, 6, 8, 10, 12) for m in (30, 100, 300, 1000)}
     assert max(v for (k, m), v in q95.items() if m >= 100) < em.DEFAULT_THRESHOLD
     assert max(v for (k, m), v in q95.items() if m == 30) > em.DEFAULT_THRESHOLD
+
+
+# --- scoring what can be scored (real leaderboards) ----------------------------------------------
+
+
+def test_audit_scoreable_scores_long_curves_and_reports_short_ones() -> None:
+    table = pd.DataFrame({"task": ["a"] * 4 + ["b"] * 2 + ["c"] * 5, "params": [1, 2, 3, 4, 1, 2, 1, 2, 3, 4, 5],
+                          "metric": "em", "value": [0, 0, 0, 0.5, 0.1, 0.2, 0.1, 0.2, 0.3, 0.4, 0.5]})
+    scores, skipped = em.audit_scoreable(table)
+    plain = em.audit(table[table["task"] != "b"])
+    pd.testing.assert_frame_equal(scores.drop(columns="note"), plain)  # the same scores as audit itself
+    assert scores["note"].tolist() == ["floor", ""]
+    assert skipped.to_dict("records") == [{"task": "b", "metric": "em", "n_scales": 2,
+                                           "reason": "only 2 distinct scales"}]
+    with pytest.raises(ValueError, match="at least 3 distinct model scales"):
+        em.audit_scoreable(table[table["task"] == "b"])
+    with pytest.raises(ValueError, match="threshold"):
+        em.audit_scoreable(table, threshold=0)
+
+
+@pytest.mark.parametrize("y, higher, note", [
+    ([0, 0, 0, 0.5], True, "floor"),
+    ([0.5, 0.5, 0.5, 0.2], False, "floor"),       # a loss stuck at its worst value
+    ([0.1, 0.9, 0.9, 0.9], True, "ceiling"),
+    ([0.1, 0.9, 0.9, 0.9], False, "floor"),       # the same numbers as a loss: stuck at the worst
+    ([0.1, 0.4, 0.4, 0.4, 0.4, 0.9], True, "plateau"),
+    ([0.3, 0.3, 0.3], True, "constant"),
+    ([0.1, 0.2, 0.4, 0.8], True, ""),
+])
+def test_flat_note(y, higher, note) -> None:
+    assert em.flat_note(y, higher) == note
+    if note and note != "constant":
+        assert math.isinf(emergence_score(np.arange(1, len(y) + 1), y))
+    assert set(em.FLAT_NOTES) >= {note} - {""}
+
+
+@pytest.mark.parametrize("args, name", [(([0.1, 0.2],), "scores"), (([0.1, np.nan, 0.3],), "scores"),
+                                        (([0.1, 0.2, 0.3], "yes"), "higher_is_better")])
+def test_flat_note_rejects_bad_input(args, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        em.flat_note(*args)

@@ -216,7 +216,10 @@ def test_answers_survive_the_trip_from_kernel_to_grader() -> None:
 
 def test_decoded_answers_pass_their_self_checks() -> None:
     # the kinds of answer the exercises take: sympy dicts and expressions, strings, interval lists, a Split
-    from tests.test_coursework import RIGHT, arith_chance
+    from tests.coursework import all_right
+    from tests.coursework.test_arithmetic import arith_chance
+
+    RIGHT = all_right()
 
     for label in ("ex-metrics-series", "ex-toy-width", "ex-toy-levenshtein", "ex-res-four-sizes", "ex-res-predict-zero"):
         args = RIGHT[label]()

@@ -7,9 +7,13 @@ size, compute, ... as a positive number), ``metric`` and ``value``; optional col
 ``target_len`` split a task's curves further, and repeated rows at one scale (e.g. one per
 ``seed``) are averaged. Metrics are taken as higher-is-better except the built-in lower-is-better
 names (cross_entropy, edit_distance, brier_score, loss, perplexity, mse, error, error_rate) and
-any named with ``--lower-is-better`` (e.g. ``--lower-is-better log_loss wer``). Every task x metric curve needs at least 3 distinct scales. The tool writes
+any named with ``--lower-is-better`` (e.g. ``--lower-is-better log_loss wer``). Every curve with at
+least 3 distinct scales is scored; curves with fewer are skipped and listed with the reason (in
+``skipped_curves.csv`` too). A curve whose score is infinite (at least half of its steps exactly 0,
+e.g. 0 right at every small scale) or zero gets a ``note`` that says so. The tool writes
 ``emergence_scores.csv``, ``scores_by_metric.png`` and ``flagged_curves.png`` into the output folder
-and prints a summary. A bad file stops with a message naming the problem (exit code 2).
+and prints a summary (``--max-rows N`` prints only the N highest-scoring curves). A bad file, or one
+in which no curve has 3 scales, stops with a message naming the problem (exit code 2).
 """
 
 from __future__ import annotations
@@ -17,17 +21,21 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Collection
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import emergence as em
 
-__all__ = ["OUTPUT_FILES", "read_results", "audit_csv", "summary", "main"]
+__all__ = ["OUTPUT_FILES", "SKIPPED_FILE", "read_results", "audit_csv", "summary", "main"]
 
 # Files written by audit_csv into its output folder.
 OUTPUT_FILES: tuple[str, ...] = ("emergence_scores.csv", "scores_by_metric.png", "flagged_curves.png")
+# Written beside them only when some curve was skipped (fewer than 3 distinct scales).
+SKIPPED_FILE = "skipped_curves.csv"
 
 
 def read_results(path: str | os.PathLike) -> pd.DataFrame:
@@ -55,6 +63,8 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
     """Audit the results in the CSV at ``path``; write scores (CSV) and plots (PNG) into ``out_dir``; return the scores.
 
     ``lower_is_better`` names metrics, besides ``emergence.LOWER_IS_BETTER``, whose curves improve downwards.
+    Every curve with at least 3 distinct scales is scored (``emergence.audit_scoreable``); the table of
+    skipped curves is ``scores.attrs["skipped"]`` and, when not empty, ``skipped_curves.csv``.
 
     Taught in chapter 6, section 'Bring your own results'.
     """
@@ -64,27 +74,73 @@ def audit_csv(path: str | os.PathLike, out_dir: str | os.PathLike, threshold: fl
         raise ValueError(f"lower_is_better must be a collection of metric names; got {lower_is_better!r}")
     table = read_results(path)
     try:
-        scores = em.audit(table, threshold=threshold, lower_is_better=em.LOWER_IS_BETTER | set(lower_is_better))
+        scores, skipped = em.audit_scoreable(table, threshold=threshold,
+                                             lower_is_better=em.LOWER_IS_BETTER | set(lower_is_better))
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     scores.to_csv(out / OUTPUT_FILES[0], index=False)
+    if len(skipped):
+        skipped.to_csv(out / SKIPPED_FILE, index=False)
+    groups = [c for c in scores.columns if c in table.columns and c not in ("value", em.scale_column(table))]
+    scored = table.merge(scores[groups].astype(object), on=groups, how="inner") if len(skipped) else table
     pe.plot_scores_by_metric(scores, threshold).savefig(out / OUTPUT_FILES[1], dpi=dpi)
-    pe.plot_flagged_curves(table, scores).savefig(out / OUTPUT_FILES[2], dpi=dpi)
+    pe.plot_flagged_curves(scored, scores).savefig(out / OUTPUT_FILES[2], dpi=dpi)
+    scores.attrs["skipped"] = skipped
     return scores
 
 
-def summary(scores: pd.DataFrame) -> str:
+# Column headers of the printed table when it has a note column (the CSV keeps the full names).
+_SHORT_HEADERS = {"n_scales": "n", "relative": "R", "emergent": "flag"}
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, width=74, initial_indent=indent, subsequent_indent=indent)
+
+
+def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_rows: int | None = None) -> str:
     """A short text table: one line per curve with its scales, score, relative score and flag.
+
+    A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table);
+    then the ``score`` column (kept in the CSV) is left out and headers are shortened (n, R, flag)
+    so that lines stay short;
+    ``skipped`` (default ``scores.attrs["skipped"]``) curves are listed with their reason;
+    ``max_rows`` shows only the highest-scoring curves.
 
     Taught in chapter 6, section 'Bring your own results'.
     """
+    if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
+        raise ValueError(f"max_rows must be a whole number >= 1 or None; got {max_rows!r}")
+    if skipped is None:
+        skipped = scores.attrs.get("skipped")
     shown = scores.drop(columns=["oriented", "n_runs"], errors="ignore").copy()
-    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
+    notes = shown["note"] if "note" in shown.columns else pd.Series("", index=shown.index)
     flagged = int(scores["emergent"].sum())
     head = f"{flagged} of {len(scores)} curves look emergent (relative score >= threshold)\n"
-    return head + shown.to_string(index=False, float_format=lambda v: f"{v:.2f}")
+    shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
+    if notes.astype(bool).any():  # the note column replaces the raw score and short headers keep lines short
+        shown = shown.drop(columns=["score"], errors="ignore").rename(columns=_SHORT_HEADERS)
+        head += "(n: scales, R: relative score, flag: R >= threshold; Eq. 1 is in the CSV)\n"
+    else:
+        shown = shown.drop(columns=["note"], errors="ignore")
+    if max_rows is not None and len(shown) > max_rows:
+        order = scores["relative"].astype(float).fillna(-np.inf).sort_values(ascending=False, kind="stable")
+        shown = shown.loc[order.index[:max_rows]]
+        head += f"the {max_rows} highest relative scores (all {len(scores)} are in emergence_scores.csv):\n"
+    lines = [head + shown.to_string(index=False, float_format=lambda v: f"{v:.2f}")]
+    for label, count in notes[notes.astype(bool)].value_counts(sort=False).items():
+        lines.append(f"note '{label}' ({count} curve{'s' if count != 1 else ''}):\n" + _wrap(em.FLAT_NOTES[label]))
+    if skipped is not None and len(skipped):
+        lines.append(f"skipped {len(skipped)} curve{'s' if len(skipped) != 1 else ''} that Eq. 1 cannot score "
+                     "(it needs 3 distinct scales):")
+        keys = [c for c in skipped.columns if c not in ("n_scales", "reason")]
+        for row in skipped.head(max_rows or len(skipped)).itertuples(index=False):
+            where = ", ".join(f"{k}={getattr(row, k)}" for k in keys)
+            lines.append(_wrap(f"{where}: {row.reason}"))
+        if max_rows is not None and len(skipped) > max_rows:
+            lines.append(f"  ... {len(skipped) - max_rows} more in {SKIPPED_FILE}")
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,16 +158,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lower-is-better", nargs="+", default=[], metavar="METRIC",
                         help="metrics for which lower values are better (added to the built-in "
                              f"{', '.join(sorted(em.LOWER_IS_BETTER))})")
+    parser.add_argument("--max-rows", type=int, default=None, metavar="N",
+                        help="print only the N highest-scoring curves (and at most N skipped ones)")
     args = parser.parse_args(argv)
+    if args.max_rows is not None and args.max_rows < 1:
+        print(f"error: --max-rows must be a whole number >= 1; got {args.max_rows}", file=sys.stderr)
+        return 2
     try:
         scores = audit_csv(args.csv, args.out, threshold=args.threshold, lower_is_better=args.lower_is_better)
     except ValueError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print(summary(scores))
+    print(summary(scores, max_rows=args.max_rows))
     if args.lower_is_better:
         print(f"\nlower is better (flipped before flagging), besides the built-in names: {', '.join(args.lower_is_better)}")
     print(f"\nwrote {', '.join(OUTPUT_FILES)} to {args.out}")
+    if len(scores.attrs["skipped"]):
+        print(f"and {SKIPPED_FILE} (the curves it skipped)")
     return 0
 
 

@@ -37,6 +37,9 @@ __all__ = [
     "scale_column",
     "validate_table",
     "audit",
+    "audit_scoreable",
+    "flat_note",
+    "FLAT_NOTES",
     "audit_folder",
     "synthetic_benchmark",
     "benchmark_scores",
@@ -146,11 +149,13 @@ def _groups(table: pd.DataFrame, by: Sequence[str] | None) -> list[str]:
     return list(by)
 
 
-def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None) -> tuple[pd.DataFrame, str, list[str]]:
+def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None, *,
+                   allow_short: bool = False) -> tuple[pd.DataFrame, str, list[str]]:
     """Check a tidy results table; return it with a float scale column, that column's name and the groups.
 
     Raises ValueError naming the problem: not a table, no rows, missing columns, non-numeric or
-    non-positive scales, missing or non-numeric values, or a curve with fewer than 3 distinct scales.
+    non-positive scales, missing or non-numeric values, or (unless ``allow_short``) a curve with
+    fewer than 3 distinct scales.
 
     Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
@@ -181,7 +186,13 @@ def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None) -> tupl
     for col in groups:
         if table[col].isna().any():
             raise ValueError(f"grouping column {col!r} has missing values")
-    counts = table.groupby(groups, sort=True)[scale].nunique()
+    if not allow_short:
+        _refuse_short(table.groupby(groups, sort=True)[scale].nunique(), groups)
+    return table, scale, groups
+
+
+def _refuse_short(counts: pd.Series, groups: list[str]) -> None:
+    """Raise ValueError naming the first curve (of ``counts``: distinct scales per curve) with fewer than 3 scales."""
     few = counts[counts < 3]
     if len(few):
         key = few.index[0]
@@ -189,7 +200,6 @@ def validate_table(table: pd.DataFrame, by: Sequence[str] | None = None) -> tupl
         where = ", ".join(f"{g}={k!r}" for g, k in zip(groups, key))
         raise ValueError(f"every curve needs at least 3 distinct model scales; {where} has {int(few.iloc[0])} "
                          f"({len(few)} curve(s) have fewer than 3)")
-    return table, scale, groups
 
 
 def audit(
@@ -230,6 +240,88 @@ def audit(
     out = pd.DataFrame(rows)
     out["emergent"] = out["relative"] >= threshold
     return out
+
+
+# Short labels for curves whose Eq. 1 is infinite or zero (flat at the worst value, flat at the best, flat
+# in between, or constant) (the ``note`` column of audit_scoreable), with the
+# sentence a report prints once for each label that occurs.
+FLAT_NOTES: dict[str, str] = {
+    "floor": "at least half of the steps are exactly 0, at the curve's worst value (e.g. 0 right at "
+             "every small scale): the median step is 0 and Eq. 1 is infinite; a few steps carry all "
+             "of the change. Check the floor against the test set's resolution (chapter 4).",
+    "ceiling": "at least half of the steps are exactly 0, at the curve's best value (saturated, or equal "
+               "scores such as rounded ones): the median step is 0 and Eq. 1 is infinite.",
+    "plateau": "at least half of the steps are exactly 0, between the worst and the best value: the "
+               "median step is 0 and Eq. 1 is infinite.",
+    "constant": "the metric has the same value at every scale: Eq. 1 is 0 (no change to score).",
+}
+
+
+def flat_note(scores: Any, higher_is_better: bool = True) -> str:
+    """Why a curve's Eq. 1 is infinite or zero (a FLAT_NOTES label), or "" when it is finite and nonzero.
+
+    ``scores`` are the metric values of one curve in the order of increasing scale; the floor is the
+    worst value (the minimum, or the maximum when not ``higher_is_better``), the ceiling the best.
+
+    Taught in chapter 10, section 'Prediction (c): the audit of every curve'.
+    """
+    y = np.asarray(scores, dtype=float).ravel()
+    if y.size < 3 or not np.isfinite(y).all():
+        raise ValueError(f"scores must be at least 3 finite numbers (one curve); got {y.size} values")
+    if not isinstance(higher_is_better, (bool, np.bool_)):
+        raise ValueError(f"higher_is_better must be True or False; got {higher_is_better!r}")
+    if not higher_is_better:
+        y = -y
+    lo, hi = float(y.min()), float(y.max())
+    if lo == hi:
+        return "constant"
+    steps = np.diff(y)
+    if float(np.median(steps**2)) > 0.0:
+        return ""
+    flat = steps == 0
+    at_floor = int((flat & (y[1:] == lo)).sum())
+    at_ceiling = int((flat & (y[1:] == hi)).sum())
+    if at_floor >= max(at_ceiling, 1) and at_floor * 2 >= flat.sum():
+        return "floor"
+    if at_ceiling >= 1 and at_ceiling * 2 >= flat.sum():
+        return "ceiling"
+    return "plateau"
+
+
+def audit_scoreable(
+    table: pd.DataFrame,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    by: Sequence[str] | None = None,
+    lower_is_better: Collection[str] = LOWER_IS_BETTER,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``audit`` of every curve that has at least 3 distinct scales, and a table of the curves it skipped.
+
+    Returns ``(scores, skipped)``. ``scores`` is ``audit``'s table plus a ``note`` column: a FLAT_NOTES
+    label when the score is infinite or zero, else "". ``skipped`` has the groups, ``n_scales`` and a
+    ``reason``. Raises ValueError for a bad table (as ``validate_table``) and when no curve can be scored.
+
+    Taught in chapter 10, section 'Prediction (c): the audit of every curve'.
+    """
+    threshold = check_real("threshold", threshold, low=0, low_open=True)
+    table, scale, groups = validate_table(table, by, allow_short=True)
+    counts = table.groupby(groups, sort=True)[scale].nunique()
+    short = counts[counts < 3]
+    if len(short) == len(counts):
+        _refuse_short(counts, groups)
+    skipped = short.rename("n_scales").reset_index()
+    skipped["reason"] = [f"only {n} distinct scale{'s' if n != 1 else ''}" for n in skipped["n_scales"]]
+    kept = table[table.groupby(groups, sort=True)[scale].transform("nunique") >= 3]
+    scores = audit(kept, threshold=threshold, by=groups, lower_is_better=lower_is_better)
+    means = kept.groupby(groups + [scale], sort=True)["value"].mean()
+    metric_at = groups.index("metric") if "metric" in groups else None
+    notes = {}
+    for key, curve in means.groupby(level=list(range(len(groups))), sort=True):
+        key = key if isinstance(key, tuple) else (key,)
+        higher = metric_at is None or str(key[metric_at]) not in lower_is_better
+        notes[key] = flat_note(curve.to_numpy(), higher)
+    scores["note"] = [notes[tuple(row)] for row in scores[groups].itertuples(index=False)]
+    return scores, skipped.reset_index(drop=True)
 
 
 def audit_folder(folder: str | Path, *, threshold: float = DEFAULT_THRESHOLD,

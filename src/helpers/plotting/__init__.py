@@ -14,6 +14,7 @@ self-check modules of ``helpers.coursework``; chapters import them as ``<topic>_
     forecast.py          chapter 7: forecasts against measurements, errors against k, pass rates
     vision.py            chapter 8: the vision sweeps under a smooth and a sharp metric
     other_side.py        chapter 9: item switches, EM against loss, grokking, multiple choice
+    published.py         chapter 10: published evaluations: metric panels, intervals, audits, axes
 
 Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so nothing leaks between calls,
 a notebook shows a figure once when it is the cell's last expression, and tests can call the
