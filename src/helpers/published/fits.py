@@ -116,7 +116,7 @@ def _features(X: Any, p: int | None = None) -> np.ndarray:
     return X
 
 
-def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: int = 80) -> SigmoidFit:
+def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: int = 40) -> SigmoidFit:
     """Weighted least squares of y = g + (1 - g) sigmoid(b0 + b . x), one fit per row of ``weights``.
 
     Started from a straight line through the clipped logits of the accuracy above chance, then
@@ -132,38 +132,61 @@ def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: in
         raise ValueError(f"X must have one row per entry of y ({n}); got {X.shape[1]}")
     W = _weights(weights, n)
     B = len(W)
-    X = np.broadcast_to(X, (B, n, p))
+    shared = X.shape[0] == 1  # one design for every replicate: matrix products instead of batched einsums
     center = X.mean(axis=1)
     scale = X.std(axis=1)
     scale = np.where(scale > 0, scale, 1.0)
-    D = np.concatenate([np.ones((B, n, 1)), (X - center[:, None]) / scale[:, None]], axis=2)  # (B, n, p + 1)
-    ridge = 1e-8 * np.eye(p + 1)
+    D = np.concatenate([np.ones(X.shape[:2] + (1,)), (X - center[:, None]) / scale[:, None]], axis=2)
+    q = p + 1
+    ridge = 1e-8 * np.eye(q)
+    if shared:
+        D0 = D[0]
+        DD = (D0[:, :, None] * D0[:, None, :]).reshape(n, q * q)
+        center, scale = np.repeat(center, B, axis=0), np.repeat(scale, B, axis=0)
+
+        def linear(t: np.ndarray) -> np.ndarray:
+            return t @ D0.T
+
+        def normal(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return ((W * c**2) @ DD).reshape(B, q, q), (W * c * r) @ D0
+    else:
+        if X.shape[0] != B:
+            raise ValueError(f"X must hold one design per row of weights ({B}); got {X.shape[0]}")
+
+        def linear(t: np.ndarray) -> np.ndarray:
+            return np.einsum("bnq,bq->bn", D, t)
+
+        def normal(c: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            J = c[..., None] * D
+            JtW = J.transpose(0, 2, 1) * W[:, None, :]
+            return JtW @ J, (JtW @ r[..., None])[..., 0]
+
     z0 = logit_above(y, g)
-    DtW = D.transpose(0, 2, 1) * W[:, None, :]
-    theta = np.linalg.solve(DtW @ D + ridge, (DtW @ z0[:, None])[..., 0][..., None])[..., 0]
+    A0, b0 = normal(np.ones((B, n)), np.broadcast_to(z0, (B, n)))
+    theta = np.linalg.solve(A0 + ridge, b0[..., None])[..., 0]
 
     def sse(t: np.ndarray) -> np.ndarray:
-        r = y - sigmoid_link(np.einsum("bnq,bq->bn", D, t), g)
+        r = y - sigmoid_link(linear(t), g)
         return (W * r**2).sum(axis=1)
 
     lam = np.full(B, 1e-2)
     cost = sse(theta)
     for _ in range(check_int("n_iter", n_iter, low=0)):
-        s = expit(np.einsum("bnq,bq->bn", D, theta))
+        s = expit(linear(theta))
         r = y - (g + (1 - g) * s)
-        J = ((1 - g) * s * (1 - s))[..., None] * D  # (B, n, p + 1)
-        JtW = J.transpose(0, 2, 1) * W[:, None, :]
-        A = JtW @ J
-        grad = (JtW @ r[..., None])[..., 0]
-        damp = lam[:, None, None] * (np.eye(p + 1) * np.diagonal(A, axis1=1, axis2=2)[:, None, :] + 1e-9 * np.eye(p + 1))
-        step = np.linalg.solve(A + damp + ridge, grad[..., None])[..., 0]
+        A, grad = normal((1 - g) * s * (1 - s), r)
+        diag = np.diagonal(A, axis1=1, axis2=2)
+        step = np.linalg.solve(A + lam[:, None, None] * (np.eye(q) * diag[:, None, :] + 1e-9 * np.eye(q)) + ridge,
+                               grad[..., None])[..., 0]
         trial = theta + step
         new = sse(trial)
         better = new < cost
+        gain = np.where(better, cost - new, 0.0)
         theta = np.where(better[:, None], trial, theta)
         cost = np.where(better, new, cost)
-        lam = np.where(better, lam / 3, lam * 4)
-        lam = np.clip(lam, 1e-9, 1e9)
+        lam = np.clip(np.where(better, lam / 3, lam * 4), 1e-9, 1e9)
+        if (gain <= 1e-9 * cost).all() and (lam < 1e-2).all():
+            break  # every replicate has converged
     return SigmoidFit(coef=theta, center=center, scale=scale, floor=g)
 
 
@@ -290,18 +313,42 @@ def _ladder_sse(Fa: np.ndarray, Fb: np.ndarray, y: np.ndarray, W: np.ndarray) ->
         E = (c00 * sy + c01 * say + c02 * sby) / det
         A = (c01 * sy + c11 * say + c12 * sby) / det
         Bc = (c02 * sy + c12 * say + c22 * sby) / det
+    syy = (W @ y**2)[:, None, None]
     coef = np.stack([E, A, Bc], axis=-1)
-    sse = (W @ y**2)[:, None, None] - (E * sy + A * say + Bc * sby)
+    sse = syy - (E * sy + A * say + Bc * sby)
     ok = (coef >= 0).all(axis=-1) & np.isfinite(sse) & (np.abs(det) > 0)
-    return coef, np.where(ok, sse, np.inf)
+    best_coef, best_sse = coef, np.where(ok, sse, np.inf)
+    zero = np.zeros_like(E)
+    # on the boundary: one of the three coefficients is 0 and the other two solve a 2 x 2 system
+    for (p00, p01, p11, v0, v1), place in (
+        ((m00, m01, m11, sy, say), lambda u, v: (u, v, zero)),  # B = 0
+        ((m00, m02, m22, sy, sby), lambda u, v: (u, zero, v)),  # A = 0
+        ((m11, m12, m22, say, sby), lambda u, v: (zero, u, v)),  # E = 0
+    ):
+        d2 = p00 * p11 - p01**2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            u = (p11 * v0 - p01 * v1) / d2
+            v = (p00 * v1 - p01 * v0) / d2
+        e2 = syy - (u * v0 + v * v1)
+        ok2 = (u >= 0) & (v >= 0) & np.isfinite(e2) & (np.abs(d2) > 0)
+        e2 = np.where(ok2, e2, np.inf)
+        take = e2 < best_sse
+        best_coef = np.where(take[..., None], np.stack(place(u, v), axis=-1), best_coef)
+        best_sse = np.where(take, e2, best_sse)
+    const = sy / m00  # A = B = 0: a flat line at the weighted mean, always feasible for y >= 0
+    e1 = np.where(const >= 0, syy - const * sy, np.inf)
+    take = e1 < best_sse
+    best_coef = np.where(take[..., None], np.stack([const, zero, zero], axis=-1), best_coef)
+    return best_coef, np.where(take, e1, best_sse)
 
 
 def fit_ladder_law(N: Any, D: Any, y: Any, weights: Any = None) -> LadderLawFit:
     """Weighted least squares of y = E + A N^-alpha + B D^-beta with E, A, B >= 0 (Bhagia et al.'s step 1).
 
     (alpha, beta) are searched on a 25 x 25 grid in [0.02, 1.5], then on three ever narrower 13 x 13
-    grids around the best pair; for each pair the law is linear in (E, A, B) and solved exactly,
-    and pairs whose solution has a negative coefficient are skipped.
+    grids around the best pair; for each pair the law is linear in (E, A, B) and solved exactly under
+    E, A, B >= 0 (where the free solution has a negative coefficient, the best solution with one or
+    two coefficients set to 0 is taken).
     """
     N = np.asarray(N, dtype=float)
     D = np.asarray(D, dtype=float)
