@@ -99,8 +99,12 @@ class SigmoidFit:
         return sigmoid_link(self.linear(X), self.floor)
 
     def slope(self) -> np.ndarray:
-        """(B, p) change of z per unit of each (unstandardised) feature."""
+        """(B, p) change of z per unit of each (unstandardised) feature: b in z = b0 + b . x."""
         return self.coef[:, 1:] / self.scale
+
+    def intercept(self) -> np.ndarray:
+        """(B,) z at x = 0 (unstandardised features): b0 in z = b0 + b . x."""
+        return self.coef[:, 0] - (self.slope() * self.center).sum(axis=1)
 
 
 def _features(X: Any, p: int | None = None) -> np.ndarray:

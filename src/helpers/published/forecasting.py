@@ -56,6 +56,8 @@ __all__ = [
     "two_step_curve",
     "capability_index",
     "impute_benchmarks",
+    "ladder_fit_curves",
+    "public_fit_curves",
 ]
 
 METHODS: tuple[str, ...] = ("direct", "two_step", "capability", "last", "chance")
@@ -453,3 +455,45 @@ def capability_index(points: pd.DataFrame, task: str, cutoff: float) -> pd.DataF
     rows["fitted"] = rows["flops"] <= cutoff
     rows["floor"] = g
     return rows.reset_index(drop=True)
+
+
+def ladder_fit_curves(points: pd.DataFrame, task: str, *, n_grid: int = 120) -> dict[str, pd.DataFrame]:
+    """The point fits behind a ladder task's forecasts, for plots: ``direct`` (flops, acc) over a grid from
+    the smallest ladder run to the largest target, ``link`` (bpb, acc) over the bits per byte seen, and
+    ``targets`` (run, flops, bpb, bpb_hat: the ladder law's bits per byte at the target's N and D)."""
+    check_choice("task", task, list(LADDER_TASKS))
+    n_grid = check_int("n_grid", n_grid, low=2)
+    rows = points[points["task"].eq(task) & points["family"].eq("olmo-ladder")]
+    fin = rows[rows["final"]]
+    targets = points[points["task"].eq(task) & points["run"].isin(list(LADDER_TARGETS)) & points["final"]]
+    targets = targets.sort_values("flops")
+    g = 1.0 / LADDER_TASKS[task]
+    grid = np.geomspace(fin["flops"].min(), max(targets["flops"].max(), fin["flops"].max()) * 1.5, n_grid)
+    direct = direct_curve(np.log10(fin["flops"].to_numpy()), fin["acc"].to_numpy(), g, np.log10(grid))
+    law = fits.fit_ladder_law(fin["params"].to_numpy(), fin["tokens"].to_numpy(), fin["bpb"].to_numpy())
+    link = fits.fit_sigmoid(rows["bpb"].to_numpy(), rows["acc"].to_numpy(), g)
+    all_bpb = points.loc[points["task"].eq(task), "bpb"]
+    bgrid = np.linspace(all_bpb.min() * 0.95, all_bpb.max(), n_grid)
+    t = pd.DataFrame({"run": targets["run"].to_numpy(), "flops": targets["flops"].to_numpy(),
+                      "acc": targets["acc"].to_numpy(), "bpb": targets["bpb"].to_numpy(),
+                      "bpb_hat": law(targets["params"].to_numpy(), targets["tokens"].to_numpy())[0]})
+    return {"direct": pd.DataFrame({"flops": grid, "acc": direct}),
+            "link": pd.DataFrame({"bpb": bgrid, "acc": link(bgrid)[0]}),
+            "targets": t}
+
+
+def public_fit_curves(points: pd.DataFrame, task: str, cutoff: float, *, n_grid: int = 120) -> dict[str, pd.DataFrame]:
+    """The point fits behind a public task's direct and two-step forecasts, over a FLOPs grid spanning its
+    models: ``direct`` (flops, acc) and, for a task with a continuous metric, ``two_step`` (flops, loss, acc)."""
+    spec = _spec(task)
+    cutoff = check_real("cutoff", cutoff, low=0, low_open=True)
+    n_grid = check_int("n_grid", n_grid, low=2)
+    rows = points[points["task"].eq(task)]
+    fit = rows[rows["flops"] <= cutoff]
+    g = public_floor(points, task, cutoff)
+    grid = np.geomspace(rows["flops"].min(), rows["flops"].max(), n_grid)
+    out = {"direct": pd.DataFrame({"flops": grid, "acc": direct_curve(np.log10(fit["flops"].to_numpy()),
+                                                                      fit["acc"].to_numpy(), g, np.log10(grid))})}
+    if spec.continuous is not None:
+        out["two_step"] = two_step_curve(points, task, cutoff, grid)
+    return out
