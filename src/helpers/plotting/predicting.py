@@ -171,7 +171,7 @@ def plot_public_task(points: pd.DataFrame, forecasts: pd.DataFrame, curves: dict
     cutoff = check_real("cutoff", cutoff, low=0, low_open=True)
     rows = points[points["task"].eq(task)]
     fit, new = rows[rows["flops"] <= cutoff], rows[rows["flops"] > cutoff]
-    fig, ax = new_figure(width=7.4, height=4.2)
+    fig, ax = new_figure(width=6.8, height=4.0)
     ax.axvspan(rows["flops"].min() / 1.5, cutoff, color="0.93", zorder=0, label="fitted: C ≤ cut-off")
     ax.plot(fit["flops"], fit["acc"], "o", color="0.55", ms=4, label=f"small models ({len(fit)})")
     ax.plot(new["flops"], new["acc"], "o", mfc="none", color="black", ms=6, label=f"large models, measured ({len(new)})")
@@ -245,7 +245,7 @@ def plot_loss_accuracy(points: pd.DataFrame, task: str, curves: pd.DataFrame | N
     check_choice("task", task, sorted(points["task"].unique().tolist()))
     rows = points[points["task"].eq(task)]
     fig, ax = new_figure(width=6.4, height=4.0)
-    names = sorted(rows[group].unique(), key=lambda v: (len(str(v)), str(v)))
+    names = rows.groupby(group)["loss"].mean().sort_values(ascending=False).index.tolist()  # worst loss first
     for name, color in zip(names, _GROUP_COLORS * 3):
         r = rows[rows[group].eq(name)]
         ax.plot(r["loss"], r["acc"], "o", color=color, ms=3.5, alpha=0.7, label=str(name))
@@ -268,7 +268,7 @@ def plot_pythia_training(curves: pd.DataFrame, size: str) -> Figure:
     curves = _table("curves", curves, {"size", "tokens", "acc", "ppl"})
     check_choice("size", size, sorted(curves["size"].unique().tolist()))
     c = curves[curves["size"].eq(size) & (curves["tokens"] > 0)].sort_values("tokens")
-    fig, (ax, bx) = new_figure(1, 2, width=10.0, height=3.8)
+    fig, (ax, bx) = new_figure(1, 2, width=9.0, height=3.5)
     all_c = curves[curves["size"].eq(size)].sort_values("tokens")
     rise = tr.normalised_rise(all_c["ppl"].to_numpy(), lower_is_better=True, log=True)
     keep = all_c["tokens"].to_numpy() > 0

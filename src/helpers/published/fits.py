@@ -123,8 +123,9 @@ def _features(X: Any, p: int | None = None) -> np.ndarray:
 def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: int = 40) -> SigmoidFit:
     """Weighted least squares of y = g + (1 - g) sigmoid(b0 + b . x), one fit per row of ``weights``.
 
-    Started from a straight line through the clipped logits of the accuracy above chance, then
-    refined by damped Gauss-Newton (Levenberg-Marquardt) steps on the accuracy scale.
+    Started from a straight line through the clipped logits of the accuracy above chance (bootstrap
+    replicates of one design: from the fit with the mean weights), then refined by damped
+    Gauss-Newton (Levenberg-Marquardt) steps on the accuracy scale.
     """
     g = _floor(floor)
     y = np.asarray(y, dtype=float)
@@ -165,9 +166,13 @@ def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: in
             JtW = J.transpose(0, 2, 1) * W[:, None, :]
             return JtW @ J, (JtW @ r[..., None])[..., 0]
 
-    z0 = logit_above(y, g)
-    A0, b0 = normal(np.ones((B, n)), np.broadcast_to(z0, (B, n)))
-    theta = np.linalg.solve(A0 + ridge, b0[..., None])[..., 0]
+    if shared and B > 1:  # start every replicate from the fit with the mean weights: a few steps each
+        pilot = fit_sigmoid(X[0], y, g, W.mean(axis=0)[None], n_iter=n_iter)
+        theta = np.repeat(pilot.coef, B, axis=0)
+    else:  # a straight line through the clipped logits of the accuracy above chance
+        z0 = logit_above(y, g)
+        A0, b0 = normal(np.ones((B, n)), np.broadcast_to(z0, (B, n)))
+        theta = np.linalg.solve(A0 + ridge, b0[..., None])[..., 0]
 
     def sse(t: np.ndarray) -> np.ndarray:
         r = y - sigmoid_link(linear(t), g)
@@ -185,11 +190,11 @@ def fit_sigmoid(X: Any, y: Any, floor: float, weights: Any = None, *, n_iter: in
         trial = theta + step
         new = sse(trial)
         better = new < cost
-        gain = np.where(better, cost - new, 0.0)
+        done = (np.abs(new - cost) <= 1e-8 * cost) | (lam >= 1e2)  # the step changes nothing, or none fits
         theta = np.where(better[:, None], trial, theta)
         cost = np.where(better, new, cost)
         lam = np.clip(np.where(better, lam / 3, lam * 4), 1e-9, 1e9)
-        if (gain <= 1e-9 * cost).all() and (lam < 1e-2).all():
+        if done.all():
             break  # every replicate has converged
     return SigmoidFit(coef=theta, center=center, scale=scale, floor=g)
 
