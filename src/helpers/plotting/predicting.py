@@ -51,7 +51,8 @@ def _forecast_marks(ax, rows: pd.DataFrame, methods: list[str], spread: float = 
         y = m["forecast"].to_numpy()
         lo, hi = m["lo"].to_numpy(), m["hi"].to_numpy()
         has = np.isfinite(lo)
-        ax.errorbar(x[has], y[has], yerr=[y[has] - lo[has], hi[has] - y[has]], fmt="none", ecolor=METHOD_COLORS[method],
+        yerr = np.clip([y[has] - lo[has], hi[has] - y[has]], 0, None)  # a point may lie outside its percentiles
+        ax.errorbar(x[has], y[has], yerr=yerr, fmt="none", ecolor=METHOD_COLORS[method],
                     elinewidth=1, capsize=2, alpha=0.8)
         ax.plot(x, y, "D", color=METHOD_COLORS[method], ms=4.5, label=f"forecast: {METHOD_LABELS[method]}")
 
@@ -118,7 +119,8 @@ def plot_forecast_vs_measured(scored: pd.DataFrame, *, testbed: str, method: str
     ax.plot(grid, grid, "-", color="0.5", lw=0.8)
     has = rows["lo"].notna()
     r = rows[has]
-    ax.errorbar(r["measured"], r["forecast"], yerr=[r["forecast"] - r["lo"], r["hi"] - r["forecast"]], fmt="none",
+    yerr = np.clip([r["forecast"] - r["lo"], r["hi"] - r["forecast"]], 0, None)
+    ax.errorbar(r["measured"], r["forecast"], yerr=yerr, fmt="none",
                 ecolor=METHOD_COLORS[method], elinewidth=0.8, alpha=0.6)
     ax.plot(rows["measured"], rows["forecast"], "o", color=METHOD_COLORS[method], ms=4,
             label=f"{METHOD_LABELS[method]}: {rows['hit'].mean():.0%} within")

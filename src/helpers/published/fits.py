@@ -325,7 +325,8 @@ def _ladder_sse(Fa: np.ndarray, Fb: np.ndarray, y: np.ndarray, W: np.ndarray) ->
     syy = (W @ y**2)[:, None, None]
     coef = np.stack([E, A, Bc], axis=-1)
     sse = syy - (E * sy + A * say + Bc * sby)
-    ok = (coef >= 0).all(axis=-1) & np.isfinite(sse) & (np.abs(det) > 0)
+    # a near-singular system (two features almost proportional) gives no trustworthy solution
+    ok = (coef >= 0).all(axis=-1) & np.isfinite(sse) & (np.abs(det) > 1e-9 * np.abs(m00 * m11 * m22))
     best_coef, best_sse = coef, np.where(ok, sse, np.inf)
     zero = np.zeros_like(E)
     # on the boundary: one of the three coefficients is 0 and the other two solve a 2 x 2 system
@@ -338,8 +339,9 @@ def _ladder_sse(Fa: np.ndarray, Fb: np.ndarray, y: np.ndarray, W: np.ndarray) ->
         with np.errstate(divide="ignore", invalid="ignore"):
             u = (p11 * v0 - p01 * v1) / d2
             v = (p00 * v1 - p01 * v0) / d2
-        e2 = syy - (u * v0 + v * v1)
-        ok2 = (u >= 0) & (v >= 0) & np.isfinite(e2) & (np.abs(d2) > 0)
+        with np.errstate(invalid="ignore"):
+            e2 = syy - (u * v0 + v * v1)
+        ok2 = (u >= 0) & (v >= 0) & np.isfinite(e2) & (np.abs(d2) > 1e-9 * np.abs(p00 * p11))
         e2 = np.where(ok2, e2, np.inf)
         take = e2 < best_sse
         best_coef = np.where(take[..., None], np.stack(place(u, v), axis=-1), best_coef)
