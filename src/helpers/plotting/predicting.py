@@ -240,7 +240,7 @@ def plot_family(points: pd.DataFrame, task: str, family: str, cutoff: float) -> 
 
 
 def plot_loss_accuracy(points: pd.DataFrame, task: str, curves: pd.DataFrame | None = None, *,
-                       group: str = "dataset", loss_label: str = "validation loss L (nats per token)") -> Figure:
+                       group: str = "dataset", loss_label: str = "validation loss L, nats per token") -> Figure:
     """Accuracy against validation loss, one colour per ``group`` (pretraining set or model size), the
     task's chance level, and optional fitted curves (columns loss, sigmoid, hinge)."""
     points = _table("points", points, {"task", "loss", "acc", "chance", group})
