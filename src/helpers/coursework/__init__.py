@@ -15,6 +15,7 @@ and this module as the registry every chapter (and ``booktools.student``) import
     vision.py            chapter 8   (ex-vision-...)
     other_side.py        chapter 9   (ex-other-...)
     published.py         chapter 10  (ex-pub-...)
+    predicting.py        chapter 11  (ex-predicting-...)
 
 Each topic module defines ``CHECKS = {label: function}``; the registry merges them into ``CHECKS``
 (every exercise label -> its check) and re-exports every ``check_...`` function, so a chapter writes
@@ -27,13 +28,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import (arithmetic, emergence, emergence_claims, forecast, metrics, other_side, published, resolution,
-               toy_model, vision)
+from . import (arithmetic, emergence, emergence_claims, forecast, metrics, other_side, predicting, published,
+               resolution, toy_model, vision)
 from .checking import CheckPassed, SelfCheckError, check_name
 
 # The topic modules in chapter order.
 TOPICS = (emergence_claims, toy_model, metrics, resolution, arithmetic, emergence, forecast, vision, other_side,
-          published)
+          published, predicting)
 
 
 def _merge(topics: tuple) -> dict[str, Callable[..., CheckPassed]]:

@@ -15,6 +15,7 @@ self-check modules of ``helpers.coursework``; chapters import them as ``<topic>_
     vision.py            chapter 8: the vision sweeps under a smooth and a sharp metric
     other_side.py        chapter 9: item switches, EM against loss, grokking, multiple choice
     published.py         chapter 10: published evaluations: metric panels, intervals, audits, axes
+    predicting.py        chapter 11: forecasts of real models, errors, loss against accuracy, training
 
 Figures are made with ``matplotlib.figure.Figure`` (not pyplot), so nothing leaks between calls,
 a notebook shows a figure once when it is the cell's last expression, and tests can call the
