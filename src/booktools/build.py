@@ -74,7 +74,7 @@ def stage(executed: Path, stage_dir: Path = STAGE) -> Path:
         nbformat.write(nb, stage_dir / "chapters" / f"{path.stem}.ipynb")
     config = yaml.safe_load((chapters.BOOK / "_config.yml").read_text())
     config["execute"]["execute_notebooks"] = "off"  # executed once already, by nbval or booktools.execute
-    config["sphinx"]["config"]["html_static_path"] = [str(chapters.BOOK / name) for name in ("_static", "_vendor")]
+    config["sphinx"]["config"]["html_static_path"] = [str(chapters.BOOK / name) for name in ("_css", "_vendor")]
     (stage_dir / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     return stage_dir
 
