@@ -190,3 +190,56 @@ def test_instructor_page_needs_no_sideways_scrolling() -> None:
     rows = [line for line in text.splitlines() if line.lstrip().startswith("|")]
     wide = [row for row in rows if len(row) > 100 or row.count("|") > 5]
     assert not wide, f"a table row too wide for the page: {wide[0][:80]!r}"
+
+
+# What a reader of the static page sees in a cell's output: printed text and plain-text results (figures
+# and HTML tables are laid out by the browser). A line longer than this is cut off at the page's edge.
+MAX_OUTPUT_LINE = 88
+# Reprs that show the machinery instead of a number, progress bars, and timings a rerun would not repeat.
+NOISE = re.compile(r"np\.float\d+\(|np\.int\d+\(|torch\.Size\(|tensor\(|it/s\]|s/it\]|\d+/\d+ \[\d\d:\d\d|time so far")
+# TeX in a caption outside $...$ is shown raw (a caption is plain text to the reader): 10^10, e^{-x}, \eps.
+RAW_TEX = re.compile(r"\^|\\[a-zA-Z]+|_\{")
+
+
+def visible_outputs(chapter: str) -> list[tuple[int, str]]:
+    """(cell index, output text) of every text output the book shows for ``chapter``'s executed notebook."""
+    import nbformat
+
+    nb = nbformat.read(build.EXECUTED / f"{chapter}.ipynb", as_version=4)
+    found = []
+    for index, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or {"remove-cell", "remove-output"} & set(tags):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream" and out.get("name") == "stdout":
+                found.append((index, out["text"]))
+            elif "data" in out and "text/html" not in out["data"] and "image/png" not in out["data"]:
+                found.append((index, out["data"].get("text/plain", "")))
+    return found
+
+
+@pytest.mark.parametrize("chapter", [p.stem for p in chapter_paths()])
+def test_outputs_fit_the_page_and_show_numbers_not_reprs(html: Path, chapter: str) -> None:
+    for index, text in visible_outputs(chapter):
+        lines = text.rstrip("\n").split("\n")
+        long = [line for line in lines if len(line) > MAX_OUTPUT_LINE]
+        assert not long, f"cell {index}: an output line of {len(long[0])} characters (> {MAX_OUTPUT_LINE}): {long[0][:60]!r}"
+        noise = NOISE.search(text)
+        assert not noise, f"cell {index}: the output shows {noise.group(0)!r} (a repr, progress bar or timing)"
+
+
+def figure_captions(path: Path) -> list[str]:
+    """The caption of every mystnb figure in a chapter's source."""
+    nb = read_chapter(path)
+    return [c.metadata["mystnb"]["figure"]["caption"] for c in nb.cells
+            if c.cell_type == "code" and "figure" in c.metadata.get("mystnb", {})]
+
+
+@pytest.mark.parametrize("path", chapter_paths(), ids=lambda p: p.stem)
+def test_captions_show_math_typeset_not_raw_tex(path: Path) -> None:
+    for caption in figure_captions(path):
+        prose = re.sub(r"\$[^$]+\$|`[^`]+`", "", caption)  # math and code are typeset
+        raw = RAW_TEX.search(prose)
+        assert not raw, f"raw TeX {raw.group(0)!r} outside $...$ in the caption {caption[:70]!r}"
+        assert not re.search(r"(^|\n)\s*(\d+\.|[-*+]) ", caption), f"the caption parses as a list: {caption[:70]!r}"
