@@ -74,7 +74,8 @@ test: setup notebooks
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS) tests/test_book.py
 
 snapshots: setup
-	$(BIN)/python -m booktools.chapters record
+	$(BIN)/python -m booktools.execute $(EXECUTED)
+	$(BIN)/python -m booktools.chapters record --from $(EXECUTED)
 
 # Chapters (.md) open as notebooks by default: JupyterLab reads overrides.json from the venv.
 lab: setup

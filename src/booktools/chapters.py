@@ -7,8 +7,8 @@ name in ``tests/snapshots/<chapter>.json``, so editing the cell's code leaves th
 long as the output stays the same, while a changed output fails the test.
 
     python -m booktools.chapters prepare build/notebooks      # scratch .ipynb copies for nbval
-    python -m booktools.chapters record [02_toy_model ...]    # execute chapters, save reference outputs
-    python -m booktools.chapters record --from build/executed # save them from the last test run instead
+    python -m booktools.chapters record [02_toy_model ...]    # save reference outputs from build/executed
+    python -m booktools.chapters record --from DIR            # ... from the executed notebooks in DIR
     python -m booktools.chapters normalise [--check]          # store chapters in the form JupyterLab saves
 
 Chapters are stored in the exact text that jupytext writes when JupyterLab saves them (``normal_form``),
@@ -196,14 +196,11 @@ def save_snapshots(path: Path, executed: nbformat.NotebookNode) -> int:
 def record(stems: list[str] | None = None, executed_dir: Path | None = None) -> None:
     """Save reference outputs of the chapters named by ``stems`` (default all).
 
-    From ``executed_dir`` (the notebooks the last test run executed) when given, provided each was
-    executed from the current source and code; otherwise the chapters are executed now."""
+    From the notebooks in ``executed_dir`` (default ``build/executed``, which ``make test``, ``make book``
+    and ``python -m booktools.execute build/executed`` write), provided each was executed from the
+    current source and code: ``make snapshots`` executes what is stale first, then records."""
     paths = select(stems)
-    if executed_dir is None:
-        from .execute import execute_chapters  # imports nbclient and a process pool only when needed
-
-        executed_dir = ROOT / "build" / "executed"
-        execute_chapters(paths, executed_dir)
+    executed_dir = ROOT / "build" / "executed" if executed_dir is None else Path(executed_dir)
     inputs = inputs_version()
     for path in paths:
         target = Path(executed_dir) / f"{path.stem}.ipynb"
@@ -211,7 +208,8 @@ def record(stems: list[str] | None = None, executed_dir: Path | None = None) -> 
             raise SystemExit(f"{target}: no executed notebook; run the chapter first (make test or make book)")
         nb = nbformat.read(target, as_version=4)
         if nb.metadata.get("mirage", {}).get("execution_key") != execution_key(path, inputs):
-            raise SystemExit(f"{target}: executed from another version of the chapter or helpers; run it again")
+            raise SystemExit(f"{target}: executed from another version of the chapter or helpers; execute it "
+                             f"again (python -m booktools.execute {executed_dir} {path.stem}) or run make snapshots")
         print(f"{path.name}: {save_snapshots(path, nb)} checked cells recorded")
 
 
@@ -245,7 +243,7 @@ def prepare(outdir: Path) -> None:
         nbformat.write(nb, outdir / f"{path.stem}.ipynb")
     if problems:
         sys.exit("\n".join(problems) + "\nRecord reference outputs with `make snapshots` "
-                 "(or `python -m booktools.chapters record NN_topic`), review the diff, commit.")
+                 "(execute, then `python -m booktools.chapters record NN_topic`), review the diff, commit.")
     print(f"{len(chapter_paths())} chapters written to {outdir}")
 
 
@@ -257,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     r = sub.add_parser("record", help="record the outputs of checked cells")
     r.add_argument("chapters", nargs="*", help="chapter file stems, e.g. 02_toy_model (default: all)")
     r.add_argument("--from", dest="executed_dir", type=Path, default=None,
-                   help="take outputs from these executed notebooks (e.g. build/executed) instead of executing")
+                   help="take outputs from the executed notebooks in this folder (default build/executed)")
     n = sub.add_parser("normalise", help="rewrite chapters in the form JupyterLab (jupytext) saves them")
     n.add_argument("chapters", nargs="*", help="chapter file stems (default: all)")
     n.add_argument("--check", action="store_true", help="write nothing; exit 1 naming chapters not in that form")
