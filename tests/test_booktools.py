@@ -13,6 +13,7 @@ import nbformat
 import pytest
 
 from booktools import build, chapters, execute
+from tests import JUPYTEXT_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -252,18 +253,7 @@ def test_the_normal_kernelspec_is_the_one_jupyterlab_sets() -> None:
     assert chapters.KERNELSPEC == {"name": "python3", "display_name": spec.display_name, "language": spec.language}
 
 
-OLD_FORM = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+OLD_FORM = JUPYTEXT_HEADER + '''
 # A chapter
 
 ```{code-cell} ipython3

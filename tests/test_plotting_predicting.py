@@ -10,8 +10,6 @@ from matplotlib.figure import Figure
 
 from helpers.plotting import predicting as pp
 from helpers.published import forecasting as pf
-from helpers.published import loss_threshold as lt
-from helpers.published import training as tr
 
 
 def _line(ax, label: str):
@@ -19,16 +17,6 @@ def _line(ax, label: str):
     found = [ln for ln in ax.get_lines() if ln.get_label() == label]
     assert found, f"no line labelled {label!r}: {[ln.get_label() for ln in ax.get_lines()]}"
     return found[0]
-
-
-@pytest.fixture(scope="module")
-def ladder() -> pd.DataFrame:
-    return pf.ladder_points()
-
-
-@pytest.fixture(scope="module")
-def public() -> pd.DataFrame:
-    return pf.public_points()
 
 
 @pytest.fixture(scope="module")
@@ -92,22 +80,20 @@ def test_public_task_and_capability_and_family(public, scored) -> None:
         pp.plot_public_task(public, scored, curves, "mmlu", 0)
 
 
-def test_loss_accuracy_draws_every_group() -> None:
-    pts = lt.open_lm_points()
-    fig = pp.plot_loss_accuracy(pts, "hellaswag")
+def test_loss_accuracy_draws_every_group(openlm) -> None:
+    fig = pp.plot_loss_accuracy(openlm, "hellaswag")
     ax = fig.axes[0]
-    rpj = pts[(pts["task"] == "hellaswag") & (pts["dataset"] == "rpj")]
+    rpj = openlm[(openlm["task"] == "hellaswag") & (openlm["dataset"] == "rpj")]
     assert sorted(_line(ax, "rpj").get_xdata()) == pytest.approx(sorted(rpj["loss"]))
     assert ax.xaxis_inverted()
     curves = pd.DataFrame({"loss": [3.0, 4.0], "sigmoid": [0.3, 0.26], "hinge": [0.3, 0.25]})
-    fig = pp.plot_loss_accuracy(pts, "hellaswag", curves)
+    fig = pp.plot_loss_accuracy(openlm, "hellaswag", curves)
     assert list(_line(fig.axes[0], "hinge at L*").get_ydata()) == [0.3, 0.25]
     with pytest.raises(ValueError, match="^curves"):
-        pp.plot_loss_accuracy(pts, "hellaswag", curves.drop(columns="hinge"))
+        pp.plot_loss_accuracy(openlm, "hellaswag", curves.drop(columns="hinge"))
 
 
-def test_training_plots(ladder) -> None:
-    pythia = tr.pythia_curves()
+def test_training_plots(ladder, pythia) -> None:
     fig = pp.plot_pythia_training(pythia, "410m")
     c = pythia[(pythia["size"] == "410m") & (pythia["tokens"] > 0)].sort_values("tokens")
     assert list(_line(fig.axes[0], "accuracy (greedy last word)").get_ydata()) == pytest.approx(c["acc"].tolist())

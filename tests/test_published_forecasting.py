@@ -12,16 +12,6 @@ from helpers.published import forecasting as pf
 
 
 @pytest.fixture(scope="module")
-def ladder() -> pd.DataFrame:
-    return pf.ladder_points()
-
-
-@pytest.fixture(scope="module")
-def public() -> pd.DataFrame:
-    return pf.public_points()
-
-
-@pytest.fixture(scope="module")
 def ladder_fc(ladder) -> pd.DataFrame:
     return pf.forecast_ladder(ladder, tasks=["hellaswag_val", "mmlu_stem_test"], n_boot=20, seed=0)
 

@@ -14,16 +14,6 @@ from helpers.published import loss_threshold as lt
 from helpers.published import training as tr
 
 
-@pytest.fixture(scope="module")
-def openlm() -> pd.DataFrame:
-    return lt.open_lm_points()
-
-
-@pytest.fixture(scope="module")
-def pythia() -> pd.DataFrame:
-    return tr.pythia_curves()
-
-
 # --- loss -------------------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from booktools import execute, student
 from helpers import coursework as cw
+from tests import JUPYTEXT_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book" / "chapters").glob("*.md"))
@@ -210,18 +211,7 @@ def test_student_notebook_fails_only_at_its_placeholders(exported: dict[str, Pat
 
 # --- the exporter on a small synthetic chapter (fast, no kernel) -------------------------------
 
-SYNTHETIC = '''---
-jupytext:
-  text_representation:
-    extension: .md
-    format_name: myst
-    format_version: 0.13
-kernelspec:
-  display_name: Python 3
-  language: python
-  name: python3
----
-
+SYNTHETIC = JUPYTEXT_HEADER + '''
 # A chapter
 
 ```{code-cell} ipython3

@@ -9,6 +9,7 @@ steps over them.
     build.py         the HTML book built from executed notebooks (Jupyter Book with execution off)
     student.py       student notebooks: solutions removed, references written out, answer cells per exercise
     grade.py         grading a folder of submissions with the self-checks (make grade)
+    sandbox.py       running one untrusted notebook for grade.py: a worker process within limits, its kernel
     grade_kernel.py  the part of grading that runs in the student's kernel (records self-check calls)
     answers.py       answers as plain JSON between the kernel and the grader (no pickle, no eval)
     labview.py       a notebook opened in real JupyterLab in headless Chromium (checks and screenshots)

@@ -14,11 +14,12 @@ How a notebook is graded
 Each notebook is copied into a scratch folder and executed there, top to bottom, by a worker process
 of its own (one per core at a time), with a time limit per cell, a time limit for the whole notebook
 and a memory limit (``resource.setrlimit``: address space per process, inherited by the kernel and
-whatever the kernel starts). Before the first cell the grader wraps every self-check so that each
-call records its arguments; after each exercise's cells it asks the kernel for the last recorded call,
-tagged with a random token that only the grader knows. The grader then rebuilds the arguments from
-plain JSON (``booktools.answers``: no pickle, no eval) and runs the self-check *itself*, in its own
-process: printed text, a "✓" string or a patched check in the kernel cannot make an answer pass.
+whatever the kernel starts); ``booktools.sandbox`` holds that part, this module what is graded.
+Before the first cell the grader wraps every self-check so that each call records its arguments; after
+each exercise's cells it asks the kernel for the last recorded call, tagged with a random token that
+only the grader knows. The grader then rebuilds the arguments from plain JSON (``booktools.answers``:
+no pickle, no eval) and runs the self-check *itself*, in its own process: printed text, a "✓" string
+or a patched check in the kernel cannot make an answer pass.
 
 An exercise is found by its cells' ``metadata["mirage"]["exercise"]`` (written by ``make student``),
 not by its placeholder text. Its status:
@@ -44,64 +45,33 @@ from __future__ import annotations
 import argparse
 import csv
 import hashlib
-import json
 import os
 import re
 import secrets
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import nbformat
 
+from . import sandbox
+from .grade_kernel import MIME
+from .sandbox import LIMIT_RANGES, GradeError, Limits, _in_range
 from .student import CHAPTERS, META, _exercise_labels
 
 STATUSES = ("passed", "failed", "error", "timeout", "not attempted")
 RANK = {s: i for i, s in enumerate(STATUSES)}  # a lower rank is a better result
 FEEDBACK_DIR = "feedback"
 GRADEBOOK = "gradebook.csv"
-MIME = "application/vnd.mirage.answer+json"
-MAX_OUTPUT_CHARS = 1_000_000  # per cell: a print loop must not fill the grader's memory
 RANGES = {  # argument: (low, high, unit)
-    "timeout": (10, 7200, "seconds"),
-    "cell_timeout": (1, 3600, "seconds"),
-    "memory": (0.5, 256, "GiB"),
+    **LIMIT_RANGES,
     "workers": (1, 256, "processes"),
     "points": (0, 100, "points"),
 }
-
-
-class GradeError(ValueError):
-    """Bad input to the grader: the message names the argument and what it accepts."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Time and memory limits of one notebook's run."""
-
-    timeout: float = 900.0       # seconds for the whole notebook
-    cell_timeout: float = 300.0  # seconds for one cell
-    memory: float = 4.0          # GiB of address space per process
-    check_timeout: float = 120.0  # seconds for one self-check run by the grader on an answer
-
-    def validate(self) -> Limits:
-        for name in ("timeout", "cell_timeout", "memory"):
-            _in_range(name.replace("_", "-"), getattr(self, name), *RANGES[name])
-        if self.cell_timeout > self.timeout:
-            raise GradeError(f"--cell-timeout must be at most --timeout ({self.timeout:g} s); got {self.cell_timeout:g}")
-        return self
-
-
-def _in_range(name: str, value: float, low: float, high: float, unit: str) -> None:
-    if not isinstance(value, (int, float)) or value != value or not low <= value <= high:
-        raise GradeError(f"--{name} must be between {low:g} and {high:g} {unit}; got {value!r}")
 
 
 @dataclass
@@ -209,82 +179,6 @@ def prepare(nb: nbformat.NotebookNode, labels: list[str]) -> nbformat.NotebookNo
     return out
 
 
-def _client(nb: nbformat.NotebookNode, scratch: Path, cell_timeout: float):
-    from .execute import _client_class
-
-    base = _client_class()
-
-    class Client(base):
-        def output(self, outs, msg, display_id, cell_index):  # noqa: D102
-            content = msg.get("content", {})
-            if MIME not in content.get("data", {}):  # the grader's report is never dropped
-                sizes = self.__dict__.setdefault("_mirage_sizes", {})
-                size = sizes.get(cell_index, 0) + len(str(content.get("text", content.get("data", ""))))
-                sizes[cell_index] = size
-                if size > MAX_OUTPUT_CHARS:
-                    return None
-            return super().output(outs, msg, display_id, cell_index)
-
-    return Client(nb, timeout=int(cell_timeout), startup_timeout=120, kernel_name="python3", allow_errors=True,
-                  interrupt_on_timeout=False, store_widget_state=False, record_timing=False,
-                  resources={"metadata": {"path": str(scratch)}})
-
-
-def execute(nb: nbformat.NotebookNode, scratch: Path, limits: Limits, pid_file: Path | None = None) -> list[str]:
-    """Execute ``nb`` in ``scratch`` cell by cell; return each cell's fate: 'ok', 'error', 'timeout',
-    'dead' (the kernel died in it) or 'not run'."""
-    fate = ["ok" if c.cell_type != "code" else "not run" for c in nb.cells]
-    deadline = time.monotonic() + limits.timeout
-    client = _client(nb, scratch, limits.cell_timeout)
-    kernel_pid = None
-    try:
-        with client.setup_kernel():
-            kernel_pid = client.km.provisioner.process.pid
-            if pid_file is not None:
-                pid_file.write_text(str(kernel_pid))
-            _execute_cells(client, nb, fate, deadline, limits)
-    finally:
-        if kernel_pid:  # whatever the kernel started is in its process group (it leads its own session)
-            _kill_group(kernel_pid)
-    return fate
-
-
-def _execute_cells(client, nb: nbformat.NotebookNode, fate: list[str], deadline: float, limits: Limits) -> None:
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-
-    for index, cell in enumerate(nb.cells):
-        if cell.cell_type != "code":
-            continue
-        remaining = deadline - time.monotonic()
-        if remaining < 1:
-            break
-        client.timeout = max(1, int(min(limits.cell_timeout, remaining)))
-        try:
-            client.execute_cell(cell, index)
-            fate[index] = "error" if any(o.output_type == "error" for o in cell.outputs) else "ok"
-        except CellTimeoutError:
-            fate[index] = "timeout"
-            if not _recover(client):
-                break
-        except DeadKernelError:
-            fate[index] = "dead"
-            break
-
-
-def _recover(client) -> bool:
-    """After a cell timed out: interrupt the kernel; whether it answers again within 15 s."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
-    from nbclient.util import run_sync
-
-    try:
-        run_sync(client.km.interrupt_kernel)()
-        client.timeout = 15
-        msg_id = client.kc.execute("pass", store_history=False)
-        return client.wait_for_reply(msg_id, nbformat.v4.new_code_cell("pass")) is not None
-    except (CellTimeoutError, DeadKernelError, RuntimeError):
-        return False
-
-
 def _written_answers(nb: nbformat.NotebookNode, label: str) -> list[str]:
     return [c.source.strip() for c in nb.cells if c.cell_type == "markdown" and _exercise_of(c) == label
             and c.get("metadata", {}).get(META, {}).get("part") == "written"]
@@ -351,7 +245,7 @@ def grade_notebook(path: Path, labels: list[str], limits: Limits, scratch: Path,
                 for label in labels]
     nb = prepare(original, labels)
     try:
-        fate = execute(nb, scratch, limits, pid_file)
+        fate = sandbox.execute(nb, scratch, limits, pid_file)
     except Exception as err:  # noqa: BLE001  (the kernel could not start, ...)
         return [ExerciseResult(label, "error", f"the notebook could not be run: {type(err).__name__}: {err}"[:300])
                 for label in labels]
@@ -411,83 +305,31 @@ def grade_notebook(path: Path, labels: list[str], limits: Limits, scratch: Path,
     return results
 
 
-def _set_limits(limits: Limits) -> None:
-    """Limits of this process, inherited by the kernel it starts and the kernel's own processes (soft and
-    hard alike, so student code cannot raise them again, unless it runs as root)."""
-    import resource
-
-    memory = int(limits.memory * 2**30)
-    cpu = int(2 * limits.timeout + 120)
-    for name, soft, hard in (("RLIMIT_AS", memory, memory), ("RLIMIT_CORE", 0, 0), ("RLIMIT_FSIZE", 2**30, 2**30),
-                             ("RLIMIT_CPU", cpu, cpu + 30)):
-        kind = getattr(resource, name, None)
-        if kind is None:  # pragma: no cover
-            continue
-        _, old_hard = resource.getrlimit(kind)
-        if old_hard != resource.RLIM_INFINITY:
-            soft, hard = min(soft, old_hard), min(hard, old_hard)
-        try:
-            resource.setrlimit(kind, (soft, hard))
-        except (ValueError, OSError):  # pragma: no cover  (a platform that refuses the limit)
-            pass
-
-
 def worker(job_file: Path) -> None:
     """Grade one notebook as described by ``job_file`` (written by ``grade``) and write its results."""
-    job = json.loads(Path(job_file).read_text())
-    limits = Limits(**job["limits"])
     from helpers import coursework  # the checks, imported before any student code runs
 
     coursework.CHECKS  # noqa: B018
-    _set_limits(limits)
-    scratch = Path(job["scratch"])
-    results = grade_notebook(Path(job["notebook"]), job["labels"], limits, scratch, Path(job["pid_file"]))
-    tmp = Path(job["result"]).with_suffix(".tmp")
-    tmp.write_text(json.dumps([asdict(r) for r in results]))
-    os.replace(tmp, job["result"])
+
+    def task(job: dict, limits: Limits) -> list[dict]:
+        results = grade_notebook(Path(job["notebook"]), job["labels"], limits, Path(job["scratch"]),
+                                 Path(job["pid_file"]))
+        return [asdict(r) for r in results]
+
+    sandbox.serve(job_file, task)  # sets the limits first
 
 
 # --- the folder ---------------------------------------------------------------------------------------------
 
 
-def _kill_group(pid: int) -> None:
-    """Kill the process group led by ``pid`` (a kernel or a worker this module started)."""
-    if pid <= 0:
-        return
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except OSError:
-        pass
-
-
 def _run_job(job: dict, limits: Limits) -> list[ExerciseResult]:
     """Run one worker process; whatever happens to it, return a result per label."""
-    job_file = Path(job["scratch"]) / "job.json"
-    job_file.write_text(json.dumps(job))
-    env = dict(os.environ, OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg",
-               PYDEVD_DISABLE_FILE_VALIDATION="1", HOME=job["scratch"], IPYTHONDIR=str(Path(job["scratch"]) / ".ipython"),
-               MPLCONFIGDIR=str(Path(job["scratch"]).parent / "matplotlib"))  # one font cache for all jobs
-    proc = subprocess.Popen([sys.executable, "-m", "booktools.grade", "--worker", str(job_file)],
-                            cwd=job["scratch"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
-    try:
-        out, _ = proc.communicate(timeout=limits.timeout + 300)
-        problem = None if proc.returncode == 0 else f"the grader's worker stopped (exit {proc.returncode})"
-    except subprocess.TimeoutExpired:
-        _kill_group(proc.pid)
-        out, _ = proc.communicate()
-        problem = "timeout"
-    if problem is not None:  # the worker could not clean up: the kernel and whatever it started
-        pid_file = Path(job["pid_file"])
-        text = pid_file.read_text().strip() if pid_file.exists() else ""
-        _kill_group(int(text) if text.isdigit() else 0)
-    result = Path(job["result"])
-    if result.exists():
-        return [ExerciseResult(**r) for r in json.loads(result.read_text())]
+    results, problem, tail = sandbox.run_job(job, limits, "booktools.grade")
+    if results is not None:
+        return [ExerciseResult(**r) for r in results]
     if problem == "timeout":
         return [ExerciseResult(label, "timeout", f"the notebook ran past its time limit ({limits.timeout:g} s)")
                 for label in job["labels"]]
-    tail = (out or b"").decode(errors="replace").strip().splitlines()[-3:]
     return [ExerciseResult(label, "error", f"{problem}: {' / '.join(tail)}"[:500]) for label in job["labels"]]
 
 
