@@ -297,3 +297,13 @@ def test_prob_zero_plot_keeps_its_labels_off_the_curves():
     (ax,) = fig.axes
     assert not ax.texts
     assert any(text.get_text().startswith("P = 0.05") for text in ax.get_legend().get_texts())
+
+
+@fast
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=60))
+def test_largest_step_share_of_a_rising_curve_is_at_least_one_over_k_minus_one(values):
+    scores = np.sort(values)
+    if scores[-1] > scores[0]:
+        assert res.largest_step_share(scores) >= 1 / (len(scores) - 1) - 1e-12
+    line = np.linspace(0, 1, len(scores))
+    assert res.largest_step_share(line) == pytest.approx(1 / (len(scores) - 1))

@@ -148,6 +148,9 @@ def first_nonzero_scale(N, scores) -> float:
 def largest_step_share(scores) -> float:
     """Share of the total rise made in the single largest step between neighbouring scales (nan if flat).
 
+    For a rising curve of k scores it is at least ``1 / (k - 1)``, the share of the average step,
+    so it falls with k by arithmetic alone; compare it with that floor.
+
     Taught in chapter 4, section 'Too few model sizes'.
     """
     scores = np.asarray(scores, dtype=float)
