@@ -4,6 +4,7 @@ book, and kernels that stall or die failing fast with the notebook and cell name
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -218,6 +219,15 @@ def test_build_refuses_missing_or_stale_executed_notebooks(tmp_path: Path) -> No
     assert set(build.stale_chapters(tmp_path)) == {p.stem for p in chapters.chapter_paths()}
     with pytest.raises(build.BuildError, match="missing or stale"):
         build.stage(tmp_path, tmp_path / "stage")
+
+
+def test_exercise_and_solution_ids_are_numbered_once_per_page() -> None:
+    page = ('<div class="exercise admonition" id="ex-a"><section id="exercise-content">a</section></div>'
+            '<div class="solution" id="s-1"><section id="solution-content">b</section></div>'
+            '<div class="exercise admonition" id="ex-b"><section id="exercise-content">c</section></div>')
+    ids = re.findall(r'id="([^"]+)"', build.unique_exercise_ids(page))
+    assert ids == ["ex-a", "exercise-content-1", "s-1", "solution-content-1", "ex-b", "exercise-content-2"]
+    assert build.unique_exercise_ids("<p>no exercise</p>") == "<p>no exercise</p>"
 
 
 def test_alt_text_is_the_caption_without_markup() -> None:

@@ -33,7 +33,7 @@ RIGHT = {
     "ex-ch1-read-table": "import math\nfrom helpers import emergence_claims as ec\n"
                          "scratch = next(p for p in ec.EMERGENCE_POINTS if 'Scratchpad' in p.task)\n"
                          "lowest = min(p.flops for p in ec.EMERGENCE_POINTS if p.setting == 'few-shot')\n"
-                         "orders = math.log10(lowest / scratch.flops)\ncheck_ch1_read_table(orders)",
+                         "orders = math.log10(lowest / scratch.flops)\ncheck_ch1_read_table(orders, 'none')",
 }
 FORGED = {
     "ex-ch1-half": "'✓ ex-ch1-half: both answers within tolerance'",
@@ -49,7 +49,7 @@ STUBBORN = "import time\nwhile True:\n    try:\n        time.sleep(0.1)\n    exc
 SUBMISSIONS = {  # student: (answers by label, labels whose code cell is deleted)
     "right": (RIGHT, ()),
     "wrong": ({**RIGHT, "ex-ch1-half": "check_ch1_half(0.5, 1e9)",
-               "ex-ch1-read-table": "check_ch1_read_table('about three')"}, ()),
+               "ex-ch1-read-table": "check_ch1_read_table('about three', 'none')"}, ()),
     "crash": ({**RIGHT, "ex-ch1-half": "x = 1 / 0\ncheck_ch1_half(x, x)"}, ()),
     "runaway": ({**RIGHT, "ex-ch1-half": "while True:\n    pass"}, ()),
     "stubborn": ({**RIGHT, "ex-ch1-longer-answers": STUBBORN}, ()),

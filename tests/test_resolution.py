@@ -220,3 +220,90 @@ def test_simulated_evaluation_title_reports_the_first_nonzero_scale():
     N = res.family_scales(26)
     score = res.simulate_evaluations(tm.exact_match(N, 5), 100, seed=0)[0]
     assert f"{res.first_nonzero_scale(N, score):.2g}" in fig._suptitle.get_text()
+
+
+# --- exact binomial tails: the false alarms of a check, and the test behind an interval ----------
+
+
+def test_binomial_tail_is_twice_the_smaller_exact_tail() -> None:
+    from scipy import stats
+
+    n, q = 40, 0.2
+    k = np.arange(n + 1)
+    lower = np.array([stats.binomtest(int(j), n, q, alternative="less").pvalue for j in k])
+    upper = np.array([stats.binomtest(int(j), n, q, alternative="greater").pvalue for j in k])
+    np.testing.assert_allclose(res.binomial_tail(k, n, q), np.minimum(1, 2 * np.minimum(lower, upper)), rtol=1e-9)
+    assert res.binomial_tail(np.array(0), 100, 0.01) == pytest.approx(2 * 0.99**100)
+
+
+def test_z_rule_false_alarm_is_normal_only_where_the_count_is_large() -> None:
+    from scipy import stats
+
+    normal = 2 * stats.norm.sf(4)
+    assert res.z_rule_false_alarm(20_000, 0.5) == pytest.approx(normal, rel=0.2)
+    # chapter 2: n = 4000 items at N = 1e8, where n * EM is about 0.19: one seed in about 65 fails
+    em = float(tm.exact_match(1e8, 5, tm.ToyModel(c=1e9, alpha=-0.3)))
+    assert 0.012 < res.z_rule_false_alarm(4000, em) < 0.02
+    # a single success already lies more than 4 standard deviations above a tiny mean
+    assert res.z_rule_false_alarm(100, 1e-6) == pytest.approx(1 - (1 - 1e-6) ** 100)
+
+
+@fast
+@given(n=st.integers(1, 400), q=st.floats(1e-6, 1 - 1e-6), level=st.floats(1e-6, 0.5))
+def test_tail_rule_never_fails_a_fair_count_more_often_than_its_level(n, q, level) -> None:
+    assert res.tail_rule_false_alarm(n, q, level) <= level * (1 + 1e-9)
+
+
+def test_binomtest_interval_inverts_scipys_two_sided_test() -> None:
+    from scipy import stats
+
+    for k, n in [(0, 100), (1, 100), (3, 1000), (7, 20), (20, 20)]:
+        lo, hi = res.binomtest_interval(k, n)
+        assert lo <= k / n <= hi
+        for rate in (lo, hi):
+            if 0 < rate < 1:
+                assert stats.binomtest(k, n, rate).pvalue >= 0.05
+                step = 1e-6 * max(rate, 1e-3)
+                assert stats.binomtest(k, n, rate - step if rate == lo else rate + step).pvalue < 0.05
+    # not Clopper-Pearson's interval: longer for 0 of 100, shorter for 1 of 100
+    assert res.binomtest_interval(0, 100)[1] > res.binomial_ci(0, 100)[1] + 1e-3
+    (lo, hi), (cp_lo, cp_hi) = res.binomtest_interval(1, 100), res.binomial_ci(1, 100)
+    assert hi - lo < cp_hi - cp_lo
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: res.binomial_tail(np.array([1]), 0, 0.5), "n"),
+        (lambda: res.binomial_tail(np.array([11]), 10, 0.5), "k"),
+        (lambda: res.binomial_tail(np.array([1.5]), 10, 0.5), "k"),
+        (lambda: res.binomial_tail(np.array([1]), 10, 0.0), "prob"),
+        (lambda: res.z_rule_false_alarm(10, 1.0), "prob"),
+        (lambda: res.z_rule_false_alarm(10, 0.5, z=0), "z"),
+        (lambda: res.tail_rule_false_alarm(10, 0.5, 1.0), "level"),
+        (lambda: res.tail_rule_false_alarm(0, 0.5, 0.1), "n"),
+        (lambda: res.binomtest_interval(3, 2), "k"),
+        (lambda: res.binomtest_interval(1, 2, 1.0), "confidence"),
+    ],
+)
+def test_exact_tail_helpers_name_a_bad_argument(call, name) -> None:
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        call()
+
+
+def test_prob_zero_plot_keeps_its_labels_off_the_curves():
+    """The P = 0.05 line is named in the legend beside the axes; a text inside them crossed a curve."""
+    fig = pres.plot_prob_observe_zero()
+    (ax,) = fig.axes
+    assert not ax.texts
+    assert any(text.get_text().startswith("P = 0.05") for text in ax.get_legend().get_texts())
+
+
+@fast
+@given(st.lists(st.floats(0, 1), min_size=2, max_size=60))
+def test_largest_step_share_of_a_rising_curve_is_at_least_one_over_k_minus_one(values):
+    scores = np.sort(values)
+    if scores[-1] > scores[0]:
+        assert res.largest_step_share(scores) >= 1 / (len(scores) - 1) - 1e-12
+    line = np.linspace(0, 1, len(scores))
+    assert res.largest_step_share(line) == pytest.approx(1 / (len(scores) - 1))

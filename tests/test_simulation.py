@@ -148,6 +148,9 @@ def test_score_lengths_share_outputs(outputs):
         (lambda: sim.score(sim.sample_outputs(N, 3, num_items=5), L=4), "L"),
         (lambda: sim.expected_metric("rouge", N), "metric"),
         (lambda: sim.item_probs([0.5], [1.5]), "u"),
+        (lambda: sim.error_correlation(sim.sample_outputs(N, 3, num_items=50), 6), "s"),
+        (lambda: sim.error_correlation(sim.sample_outputs(N, 3, num_items=50), 2, L=1), "L"),
+        (lambda: sim.error_correlation(sim.sample_outputs([1e15], 3, num_items=50), 0), "s"),
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, name):
@@ -158,3 +161,21 @@ def test_bad_input_raises_naming_the_argument(call, name):
 def test_score_speaks_the_tidy_table_vocabulary(table):
     """Scale is ``params`` and answer length ``target_len``, as in every other tidy table of the book."""
     assert list(table.columns) == ["params", "target_len", "rho", "metric", "value", "stderr"]
+
+
+def test_metrics_the_same_on_every_item_have_exactly_zero_standard_error(table):
+    """Loss, Brier score and the grade are one number per scale with independent errors: their standard
+    error is 0, not rounding noise such as 3.5e-18 (which a table would print)."""
+    constant = table[table.metric.isin(["cross_entropy", "brier_score", "multiple_choice_grade"])]
+    assert (constant.stderr == 0.0).all()
+    assert (table[table.metric == "token_accuracy"].stderr > 0).any()
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.1, 0.3])
+def test_error_correlation_averaged_over_position_pairs_recovers_rho(rho):
+    out = sim.sample_outputs(N, 5, num_items=4000, rho=rho, seed=11)
+    for s in (2, 3, 4):  # scales where p is between 0.2 and 0.9
+        assert abs(sim.error_correlation(out, s) - rho) < 0.03, (rho, s)
+    wrong = (out.predictions[3] != out.targets).astype(float)
+    pair = np.corrcoef(wrong[:, 0], wrong[:, 1])[0, 1]
+    assert sim.error_correlation(out, 3, L=2) == pytest.approx(pair)

@@ -251,3 +251,14 @@ def test_explorer_and_simulation_plots():
     data_line = fig.axes[0].containers[0][0]  # the error-bar points, not the theory curve
     np.testing.assert_allclose(data_line.get_ydata(), em)
     np.testing.assert_allclose(data_line.get_xdata(), N)
+
+
+@pytest.mark.parametrize("L", [1, 3, 10])
+def test_explorer_draws_the_large_n_law_itself_without_a_flat_cap(L):
+    """The dashed law L (N/c)^alpha is drawn as it is and clipped by the axes; capping its values (the
+    old np.minimum(law, 1.5 L)) drew a flat dashed segment at 1.5 for L = 1, which the law does not have."""
+    fig = tplot.plot_toy_explorer(alpha=-0.3, c=1e9, L=L)
+    (law,) = [line for line in fig.axes[1].get_lines() if line.get_linestyle() == "--"]
+    N, y = np.asarray(law.get_xdata()), np.asarray(law.get_ydata())
+    np.testing.assert_allclose(y, L * tm.cross_entropy(N, tm.ToyModel(c=1e9, alpha=-0.3)), rtol=1e-12)
+    assert not np.any(np.isclose(np.diff(y), 0.0, atol=1e-12)), "a flat segment"

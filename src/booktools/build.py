@@ -56,6 +56,24 @@ def add_alt_text(cell: nbformat.NotebookNode) -> None:
         image.setdefault("alt", alt_text(figure["caption"]))
 
 
+REPEATED_ID = re.compile(r'id="(exercise|solution)-content"')
+
+
+def unique_exercise_ids(html: str) -> str:
+    """The page with each ``exercise-content``/``solution-content`` id numbered (``exercise-content-2``).
+
+    sphinx-exercise gives the body of every exercise and solution the same id, so a page with several
+    exercises repeats an id, which HTML forbids; nothing links to these ids, so numbering them is safe.
+    """
+    count: dict[str, int] = {}
+
+    def number(m: re.Match) -> str:
+        count[m.group(1)] = count.get(m.group(1), 0) + 1
+        return f'id="{m.group(1)}-content-{count[m.group(1)]}"'
+
+    return REPEATED_ID.sub(number, html)
+
+
 def stage(executed: Path, stage_dir: Path = STAGE) -> Path:
     """Copy the book's sources to ``stage_dir``, chapters replaced by their executed notebooks."""
     stale = stale_chapters(executed)
@@ -94,6 +112,11 @@ def build(executed: Path = EXECUTED, out: Path = chapters.BOOK) -> Path:
     warnings = [line for line in log.splitlines() if "WARNING:" in line]
     if proc.returncode != 0 or warnings:
         raise BuildError("jupyter-book build failed:\n" + "\n".join(warnings or log.splitlines()[-60:]))
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        fixed = unique_exercise_ids(text)
+        if fixed != text:
+            page.write_text(fixed)
     return html
 
 

@@ -31,6 +31,10 @@ __all__ = [
     "first_nonzero_scale",
     "largest_step_share",
     "items_to_beat",
+    "binomial_tail",
+    "z_rule_false_alarm",
+    "tail_rule_false_alarm",
+    "binomtest_interval",
 ]
 
 
@@ -144,6 +148,9 @@ def first_nonzero_scale(N, scores) -> float:
 def largest_step_share(scores) -> float:
     """Share of the total rise made in the single largest step between neighbouring scales (nan if flat).
 
+    For a rising curve of k scores it is at least ``1 / (k - 1)``, the share of the average step,
+    so it falls with k by arithmetic alone; compare it with that floor.
+
     Taught in chapter 4, section 'Too few model sizes'.
     """
     scores = np.asarray(scores, dtype=float)
@@ -183,3 +190,103 @@ def items_to_beat(q: float, level: float, *, step: int = 1000, max_n: int = 10**
         if lower > level:
             return n
     raise ValueError(f"max_n={max_n}: no n up to it shows q={q} above level={level}; raise max_n")
+
+
+def _rate_strictly_inside(name: str, prob) -> np.ndarray:
+    prob = check_probability(name, prob)
+    if ((prob <= 0) | (prob >= 1)).any():
+        raise ValueError(f"{name} must hold rates strictly between 0 and 1 (a count with no spread cannot "
+                         f"fail a fair check); got a value {prob[(prob <= 0) | (prob >= 1)].ravel()[0]!r}")
+    return prob
+
+
+def binomial_tail(k, n: int, prob) -> np.ndarray:
+    """Two-sided exact tail of a Binomial(n, prob) count k: ``2 * min(P(X <= k), P(X >= k))``, at most 1.
+
+    The chance, under the model, of a count at least as far out as k on its own side, doubled. It
+    never uses a normal approximation, so it stays right where n * prob is small.
+
+    Taught in chapter 2, section 'A torch experiment: sampling the tokens'.
+    """
+    n = check_int("n", n, low=1)
+    k = np.asarray(k)
+    if not np.issubdtype(k.dtype, np.integer) or (k < 0).any() or (k > n).any():
+        raise ValueError(f"k must hold integer counts in [0, n] = [0, {n}]; got {k!r}")
+    prob = _rate_strictly_inside("prob", prob)
+    below, above = stats.binom.cdf(k, n, prob), stats.binom.sf(k - 1, n, prob)
+    return np.minimum(1.0, 2 * np.minimum(below, above))
+
+
+def z_rule_false_alarm(n: int, prob, z: float = 4.0) -> np.ndarray:
+    """Exact chance that a fair Binomial(n, prob) count lies z or more standard deviations from its mean.
+
+    That is how often a check 'within z standard errors' fails although nothing is wrong; for a
+    normal distribution it would be ``2 * Phi(-z)`` (6.3e-5 for z = 4), whatever n * prob is.
+
+    Taught in chapter 2, section 'A torch experiment: sampling the tokens'.
+    """
+    n = check_int("n", n, low=1)
+    prob = _rate_strictly_inside("prob", prob)
+    z = check_real("z", z, low=0, low_open=True, high=np.inf, high_open=True)
+    counts = np.arange(n + 1)
+    out = []
+    for q in prob.ravel():
+        far = np.abs(counts - n * q) >= z * np.sqrt(n * q * (1 - q))
+        out.append(stats.binom.pmf(counts[far], n, q).sum())
+    return np.minimum(1.0, np.array(out).reshape(prob.shape))
+
+
+def tail_rule_false_alarm(n: int, prob, level: float) -> np.ndarray:
+    """Exact chance that a fair Binomial(n, prob) count has ``binomial_tail`` below ``level``.
+
+    At most ``level`` for every n and prob (an exact test never rejects more often than its level).
+
+    Taught in chapter 2, section 'A torch experiment: sampling the tokens'.
+    """
+    n = check_int("n", n, low=1)
+    prob = _rate_strictly_inside("prob", prob)
+    level = check_real("level", level, low=0, high=1, low_open=True, high_open=True)
+    counts = np.arange(n + 1)
+    out = [stats.binom.pmf(counts, n, q)[binomial_tail(counts, n, q) < level].sum() for q in prob.ravel()]
+    return np.minimum(1.0, np.array(out).reshape(prob.shape))
+
+
+def binomtest_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
+    """Rates that scipy's two-sided exact test (``binomtest``) does not reject at level 1 - confidence.
+
+    That test's p-value adds up every count no more likely than k, on both sides, so its interval
+    differs from Clopper-Pearson's (``binomial_ci``), which inverts two one-sided tests at
+    (1 - confidence)/2 each. Its p-value is not monotone in the rate; this returns the lowest and the
+    highest accepted rate (to about 1e-12 of the interval's scale).
+
+    Taught in chapter 4, section 'A zero is an interval, not a point'.
+    """
+    n = check_int("n", n, low=1)
+    k = check_int("k", k, low=0, high=n)
+    confidence = _confidence(confidence)
+    level = 1 - confidence
+
+    def accepted(rate: float) -> bool:
+        return rate == k / n or stats.binomtest(k, n, rate).pvalue >= level
+
+    low, high = binomial_ci(k, n, confidence)
+    width = high - low
+    grid = np.linspace(max(0.0, low - width), min(1.0, high + width), 2001)
+    ok = np.array([accepted(r) for r in grid])
+
+    def edge(inside: float, outside: float) -> float:
+        for _ in range(60):
+            mid = 0.5 * (inside + outside)
+            inside, outside = (mid, outside) if accepted(mid) else (inside, mid)
+        return inside
+
+    first, last = np.flatnonzero(ok)[[0, -1]]
+    if first > 0:
+        lo = edge(grid[first], grid[first - 1])
+    else:
+        lo = 0.0 if grid[0] == 0 or accepted(0.0) else edge(grid[0], 0.0)
+    if last < len(grid) - 1:
+        hi = edge(grid[last], grid[last + 1])
+    else:
+        hi = 1.0 if grid[-1] == 1 or accepted(1.0) else edge(grid[-1], 1.0)
+    return float(lo), float(hi)

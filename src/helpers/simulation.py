@@ -41,6 +41,7 @@ __all__ = [
     "sample_outputs",
     "score",
     "expected_metric",
+    "error_correlation",
 ]
 
 # Metric names, in the order of the six-panel picture; keys of helpers.plotting.METRIC_COLORS
@@ -185,7 +186,12 @@ def score(outputs: SampledOutputs, L=None) -> pd.DataFrame:
     for s, N in enumerate(outputs.N):
         for ell in lengths:
             for name, values in _item_scores(outputs, s, ell).items():
-                se = float(values.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+                if n < 2:
+                    se = float("nan")
+                elif np.ptp(values) == 0:  # every item scores the same: exactly 0, not rounding noise
+                    se = 0.0
+                else:
+                    se = float(values.std(ddof=1) / np.sqrt(n))
                 rows.append(dict(params=float(N), target_len=ell, rho=outputs.rho, metric=name,
                                  value=float(values.mean()), stderr=se))
     return pd.DataFrame(rows)
@@ -225,3 +231,21 @@ def expected_metric(metric: str, N, L: float = 1, *, rho: float = 0.0,
     if metric == "multiple_choice_grade":  # P(q > 1/2)
         return special.betainc(b, a, 0.5)
     return (1 - p) ** 2 + rho * p * (1 - p)  # brier: E[(1 - q)^2] = (1 - p)^2 + Var q
+
+
+def error_correlation(outputs: SampledOutputs, s: int, L: int | None = None) -> float:
+    """Correlation between the errors at two positions of one item, averaged over all pairs of the
+    first ``L`` positions (default: all), at scale index ``s``. Estimates ``rho``.
+
+    Taught in chapter 3, section 'A Monte Carlo check of the independence approximation'.
+    """
+    s = check_int("s", s, low=0, high=len(outputs.N) - 1)
+    L = outputs.length if L is None else check_int("L", L, low=2, high=outputs.length)
+    if L < 2:
+        raise ValueError(f"L must be at least 2 (a pair of positions); the outputs hold {outputs.length}")
+    wrong = (outputs.predictions[s, :, :L] != outputs.targets[:, :L]).astype(float)
+    if (wrong.std(axis=0) == 0).any():
+        raise ValueError(f"s must index a scale whose errors vary at every position; at s = {s} some position "
+                         "is right (or wrong) on every item, so its correlation is undefined")
+    corr = np.corrcoef(wrong, rowvar=False)
+    return float(corr[~np.eye(L, dtype=bool)].mean())

@@ -20,29 +20,39 @@ from matplotlib.figure import Figure
 from .plotting import figure_to_rgba
 from .validation import check_int, check_real
 
-__all__ = ["live", "scrubber"]
+__all__ = ["live", "scrubber", "STATIC_DPI"]
+
+# The resolution at which a notebook (and so the static book) shows a bare Figure: the default dpi
+# of ``helpers.plotting.figure_to_png``, which the plotting package registers as IPython's PNG
+# formatter (tests/test_widgets.py holds the two equal).
+STATIC_DPI = 100
 
 # matplotlib's player draws its buttons with Font Awesome icons linked from a CDN; the book must work
-# offline, so the link is dropped and each icon becomes a plain Unicode glyph.
+# offline, so the link is dropped and each icon becomes a small inline SVG drawn in the text colour.
+# No Unicode media glyphs (U+23EE "first frame" and the like): many system fonts lack them, and a
+# browser then shows an empty box (seen in Chromium on Debian). An SVG depends on no font.
 _CDN_STYLESHEET = re.compile(r'<link rel="stylesheet"\s+href="https?://[^"]+">\s*')
+_SVG = ('<svg class="anim-icon" viewBox="0 0 16 16" width="14" height="14" fill="currentColor" '
+        'aria-hidden="true" focusable="false" style="vertical-align: middle">{}</svg>')
+_BAR = '<rect x="{}" y="3" width="2" height="10"/>'
 _ICONS = {
-    "fa fa-minus": "\u2212",
-    "fa fa-fast-backward": "\u23ee",
-    "fa fa-step-backward": "\u25c0\ufe0e|",
-    "fa fa-play fa-flip-horizontal": "\u25c0\ufe0e",
-    "fa fa-pause": "\u23f8\ufe0e",
-    "fa fa-play": "\u25b6\ufe0e",
-    "fa fa-step-forward": "|\u25b6\ufe0e",
-    "fa fa-fast-forward": "\u23ed",
-    "fa fa-plus": "+",
+    "fa fa-minus": '<rect x="3" y="7" width="10" height="2"/>',
+    "fa fa-fast-backward": _BAR.format(1) + '<path d="M8.5 3 3 8l5.5 5z"/><path d="M15 3 9.5 8l5.5 5z"/>',
+    "fa fa-step-backward": _BAR.format(3) + '<path d="M13 3 6 8l7 5z"/>',
+    "fa fa-play fa-flip-horizontal": '<path d="M12 3 4 8l8 5z"/>',
+    "fa fa-pause": '<rect x="4" y="3" width="3" height="10"/><rect x="9" y="3" width="3" height="10"/>',
+    "fa fa-play": '<path d="M4 3l8 5-8 5z"/>',
+    "fa fa-step-forward": '<path d="M3 3l7 5-7 5z"/>' + _BAR.format(11),
+    "fa fa-fast-forward": '<path d="M1 3l5.5 5L1 13z"/><path d="M7.5 3 13 8l-5.5 5z"/>' + _BAR.format(13),
+    "fa fa-plus": '<rect x="3" y="7" width="10" height="2"/><rect x="7" y="3" width="2" height="10"/>',
 }
 
 
 def _offline_player(html: str) -> str:
-    """The player's HTML with no network link: CDN stylesheet removed, icons replaced by glyphs."""
+    """The player's HTML with no network link: CDN stylesheet removed, icons replaced by inline SVG."""
     html = _CDN_STYLESHEET.sub("", html)
-    for cls, glyph in _ICONS.items():
-        html = html.replace(f'<i class="{cls}"></i>', f"<span>{glyph}</span>")
+    for cls, shapes in _ICONS.items():
+        html = html.replace(f'<i class="{cls}"></i>', _SVG.format(shapes))
     if re.search(r"https?://", html) or 'class="fa ' in html:
         raise RuntimeError("matplotlib's player changed: it still links to the network or uses icon fonts")
     return html
@@ -72,13 +82,15 @@ def scrubber(
     *,
     fixed: Mapping[str, Any] | None = None,
     label: str = "{name} = {value}",
-    dpi: int = 80,
+    dpi: int = STATIC_DPI,
     fps: float = 2.0,
 ):
     """A JavaScript frame player over ``plot_fn(**fixed, name=value)`` for each of ``values``.
 
     Returns an ``IPython.display.HTML`` object holding the frames (base64 PNG) and the player,
-    so the reader can step through the values in a browser with no kernel and no network.
+    so the reader can step through the values in a browser with no kernel and no network. The
+    frames are drawn at the resolution of the book's static figures (``STATIC_DPI``), so a frame
+    shows at the same size, with the same legible fonts, as the figure it varies.
 
     Used in chapter 1, section 'A first taste: smooth per-token progress, sharp exact match'.
     """
@@ -101,7 +113,7 @@ def scrubber(
     if any(f.shape != frames[0].shape for f in frames):
         raise ValueError("plot_fn must draw every frame at the same figure size")
 
-    strip = 22  # pixels for the frame label under the plot
+    strip = round(0.28 * dpi)  # pixels for the frame label under the plot (0.28 inch)
     anim_fig = Figure(figsize=(width / dpi, (height + strip) / dpi), dpi=dpi)
     ax = anim_fig.add_axes((0, strip / (height + strip), 1, height / (height + strip)))
     ax.set_axis_off()

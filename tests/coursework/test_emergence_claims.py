@@ -21,7 +21,7 @@ def ch1_half() -> tuple:
 def ch1_read_table() -> tuple:
     scratch = next(p for p in ec.EMERGENCE_POINTS if "Scratchpad" in p.task)
     lowest = min(p.flops for p in ec.EMERGENCE_POINTS if p.setting == "few-shot")
-    return (math.log10(lowest / scratch.flops),)
+    return math.log10(lowest / scratch.flops), "none"  # (c): one number per task, no outputs to re-score
 
 
 RIGHT = {
@@ -59,11 +59,21 @@ def test_ch1_longer_answers_rejections() -> None:
 
 
 def test_ch1_read_table_rejections() -> None:
-    (orders,) = ch1_read_table()
-    assert "natural logarithm" in assert_rejects("ex-ch1-read-table", orders * math.log(10))
-    assert "wrong sign" in assert_rejects("ex-ch1-read-table", -orders)
-    assert "parameter counts" in assert_rejects("ex-ch1-read-table", math.log10(13e9 / 40e6))
-    assert "too" in assert_rejects("ex-ch1-read-table", orders + 0.5)
+    orders, choice = ch1_read_table()
+    assert "natural logarithm" in assert_rejects("ex-ch1-read-table", orders * math.log(10), choice)
+    assert "wrong sign" in assert_rejects("ex-ch1-read-table", -orders, choice)
+    assert "parameter counts" in assert_rejects("ex-ch1-read-table", math.log10(13e9 / 40e6), choice)
+    assert "too" in assert_rejects("ex-ch1-read-table", orders + 0.5, choice)
+
+
+@pytest.mark.parametrize("wrong", ["P1", "P2", "P3", "P4", "p1"])
+def test_ch1_read_table_checks_the_conceptual_answer(wrong: str) -> None:
+    """The self-check covers part (c), which prediction the figure could test, not only the side number."""
+    orders, _ = ch1_read_table()
+    message = assert_rejects("ex-ch1-read-table", orders, wrong)
+    assert message.startswith("ex-ch1-read-table: (c) " + wrong.upper()) and "(b)" not in message
+    assert "none" not in message.lower()
+    assert cw.check_ch1_read_table(orders, " None ").startswith("✓")
 
 
 @pytest.mark.parametrize(
@@ -72,7 +82,9 @@ def test_ch1_read_table_rejections() -> None:
         (lambda: cw.check_ch1_half("abc", 1e11), "p_half"),
         (lambda: cw.check_ch1_half(0.87, float("nan")), "n_half"),
         (lambda: cw.check_ch1_longer_answers([0.1, 0.1]), "slopes"),
-        (lambda: cw.check_ch1_read_table(None), "orders"),
+        (lambda: cw.check_ch1_read_table(None, "none"), "orders"),
+        (lambda: cw.check_ch1_read_table(2.2, "P5"), "prediction"),
+        (lambda: cw.check_ch1_read_table(2.2, 1), "prediction"),
     ],
 )
 def test_bad_input_raises_value_error_naming_the_argument(call, name: str) -> None:

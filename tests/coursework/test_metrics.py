@@ -45,8 +45,12 @@ L_SYM = sp.Symbol("L", positive=True)
 SERIES = {"per-token loss": 1, "token accuracy": -1, "exact match": -L_SYM, "edit distance": L_SYM, "Brier score": 0}
 
 
+GROW = ["exact match", "edit distance"]  # the two whose first-order term is -L or +L
+GROW_ANSWER = frozenset(GROW)  # a set: names, not numbers, for the no-leak test
+
+
 RIGHT = {
-    "ex-metrics-series": lambda: (SERIES,),
+    "ex-metrics-series": lambda: (SERIES, GROW_ANSWER),
     "ex-metrics-predict-rho": lambda: (metrics_predict_rho(),),
     "ex-metrics-levenshtein": metrics_levenshtein,
     "ex-metrics-mcg-smooth": metrics_mcg,
@@ -63,20 +67,31 @@ def test_checks_accept_answers_within_tolerance() -> None:
 def test_series_accepts_other_spellings_and_symbols() -> None:
     L = sp.Symbol("L")  # no assumptions: a different sympy symbol, same name
     first = {"per_token_loss": 1, "Token accuracy": -1, "exact-match": -L, "edit distance": L, "brier score": 0}
-    assert cw.check_metrics_series(first).startswith("✓")
+    assert cw.check_metrics_series(first, ("Edit distance", "exact_match")).startswith("✓")
 
 
 def test_metrics_series_rejections() -> None:
     wrong_sign = dict(SERIES, **{"exact match": L_SYM})
-    assert "exact match: wrong sign" in assert_rejects("ex-metrics-series", wrong_sign)
+    assert "exact match: wrong sign" in assert_rejects("ex-metrics-series", wrong_sign, GROW)
     no_L = dict(SERIES, **{"edit distance": 1})
-    assert "should depend on the target length" in assert_rejects("ex-metrics-series", no_L)
+    assert "should depend on the target length" in assert_rejects("ex-metrics-series", no_L, GROW)
     brier = dict(SERIES, **{"Brier score": 2})
-    assert "Brier score: wrong coefficient" in assert_rejects("ex-metrics-series", brier)
+    assert "Brier score: wrong coefficient" in assert_rejects("ex-metrics-series", brier, GROW)
     missing = {k: v for k, v in SERIES.items() if k != "token accuracy"}
-    assert "token accuracy: missing" in assert_rejects("ex-metrics-series", missing)
+    assert "token accuracy: missing" in assert_rejects("ex-metrics-series", missing, GROW)
     eps = sp.Symbol("epsilon")
-    assert "still contains epsilon" in assert_rejects("ex-metrics-series", dict(SERIES, **{"edit distance": L_SYM * eps}))
+    with_eps = dict(SERIES, **{"edit distance": L_SYM * eps})
+    assert "still contains epsilon" in assert_rejects("ex-metrics-series", with_eps, GROW)
+
+
+def test_metrics_series_needs_both_metrics_that_grow_with_L() -> None:
+    """The question once read "which metric's first-order term grows with L": two do."""
+    message = assert_rejects("ex-metrics-series", SERIES, ["edit distance"])
+    assert "1 metric(s)" in message and "missing" in message
+    message = assert_rejects("ex-metrics-series", SERIES, GROW + ["token accuracy"])
+    assert "token accuracy does not depend on L" in message
+    for leaked in GROW:  # the message names a wrong choice, never the missing right one
+        assert leaked not in assert_rejects("ex-metrics-series", SERIES, [])
 
 
 def test_metrics_predict_rho_rejections() -> None:
@@ -106,8 +121,10 @@ def test_metrics_mcg_smooth_rejections() -> None:
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda: cw.check_metrics_series([1, 2]), "first_order"),
-        (lambda: cw.check_metrics_series({"accuracy": 1}), "first_order"),
+        (lambda: cw.check_metrics_series([1, 2], GROW), "first_order"),
+        (lambda: cw.check_metrics_series({"accuracy": 1}, GROW), "first_order"),
+        (lambda: cw.check_metrics_series(SERIES, "exact match"), "grow_with_L"),
+        (lambda: cw.check_metrics_series(SERIES, ["accuracy"]), "grow_with_L"),
         (lambda: cw.check_metrics_predict_rho(float("inf")), "em"),
         (lambda: cw.check_metrics_levenshtein(4.9, "x"), "levenshtein"),
         (lambda: cw.check_metrics_mcg_smooth([1e7, -1], [0, 0]), "N"),

@@ -63,13 +63,28 @@ def check_ch1_longer_answers(slopes: Sequence[float]) -> CheckPassed:
     return verdict("ex-ch1-longer-answers", problems, "all three slopes within 1 %")
 
 
-def check_ch1_read_table(orders: float) -> CheckPassed:
-    """ex-ch1-read-table: orders of magnitude of training FLOPs from the scratchpad point up to the
-    leftmost few-shot point.
+# Why each prediction of the mirage hypothesis is out of this figure's reach (part (c) of ex-ch1-read-table).
+_WHY_NOT = {
+    "P1": "P1 compares metrics on the outputs of one model family; each point here is a single number, "
+          "already reduced to a threshold, from one of several families",
+    "P2": "P2 needs the same outputs re-scored with a continuous metric; the figure holds no outputs",
+    "P3": "P3 needs the small models re-evaluated on more test items; the figure holds one score per task",
+    "P4": "P4 needs more model sizes of one family; each point is the first size of its own family",
+}
+_PREDICTIONS = ("P1", "P2", "P3", "P4", "none")
+
+
+def check_ch1_read_table(orders: float, prediction: str) -> CheckPassed:
+    """ex-ch1-read-table: (b) orders of magnitude of training FLOPs from the scratchpad point up to the
+    leftmost few-shot point; (c) which prediction P1-P4 the figure could test ("none" if none).
 
     Used in chapter 1, section 'Exercises'.
     """
     got = as_number("orders", orders)
+    choice = str(prediction).strip().upper() if isinstance(prediction, str) else None
+    choice = "none" if choice == "NONE" else choice
+    if choice not in _PREDICTIONS:
+        raise ValueError(f"prediction must be one of {', '.join(repr(p) for p in _PREDICTIONS)}; got {prediction!r}")
     points = ec.emergence_points("flops")
     scratch = next(pt for pt in points if pt.task.startswith("Scratchpad"))
     few_shot = [pt for pt in points if pt.setting == "few-shot"]
@@ -82,7 +97,11 @@ def check_ch1_read_table(orders: float) -> CheckPassed:
         (math.log10(lowest.params / scratch.params), "that compares parameter counts; the figure's axis is training FLOPs"),
         (lowest.flops / scratch.flops, "that is the ratio of the FLOPs; orders of magnitude are its log10"),
         (0.0, "that compares a point with itself")])
-    return verdict("ex-ch1-read-table", [problem], "within 0.02 orders of magnitude")
+    if problem:
+        problem = f"(b) {problem}"
+    reason = _WHY_NOT.get(choice, "")
+    problems = [problem, f"(c) {reason}" if reason else ""]
+    return verdict("ex-ch1-read-table", problems, "(b) within 0.02 orders of magnitude, and (c) is right")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {

@@ -49,12 +49,19 @@ def _first_order_terms() -> dict[str, sp.Expr]:
     return {name: sp.simplify(sp.series(f, eps, 0, 2).removeO().coeff(eps, 1)) for name, f in as_error.items()}
 
 
-def check_metrics_series(first_order: Mapping[str, Any]) -> CheckPassed:
-    """ex-metrics-series: the first-order (epsilon) coefficient of each metric, as a dict name -> coefficient.
+def check_metrics_series(first_order: Mapping[str, Any], grow_with_L: Sequence[str]) -> CheckPassed:
+    """ex-metrics-series: the first-order (epsilon) coefficient of each metric, as a dict name -> coefficient,
+    and the names of the metrics whose first-order term grows with L.
 
     Used in chapter 3, section 'Exercises'.
     """
     want = _first_order_terms()
+    if isinstance(grow_with_L, str) or not isinstance(grow_with_L, (Sequence, set, frozenset)):
+        raise ValueError(f"grow_with_L must be a list of metric names; got {grow_with_L!r}")
+    growing = {_normalise_metric(name) for name in grow_with_L}
+    if growing - set(want):
+        raise ValueError(f"grow_with_L has unknown metric names {sorted(growing - set(want))}; "
+                         f"expected names among {sorted(want)}")
     if not isinstance(first_order, Mapping):
         raise ValueError(f"first_order must be a dict from metric name to coefficient; got {type(first_order).__name__}")
     got = {_normalise_metric(k): v for k, v in first_order.items()}
@@ -87,7 +94,15 @@ def check_metrics_series(first_order: Mapping[str, Any]) -> CheckPassed:
             problems.append(f"{shown[name]}: this coefficient should not depend on L")
         else:
             problems.append(f"{shown[name]}: wrong coefficient; check which power of epsilon the expansion starts at")
-    return verdict("ex-metrics-series", problems, "all five first-order coefficients are right")
+    L_pos = sp.Symbol("L", positive=True)
+    grows = {name for name, w in want.items() if sp.diff(sp.Abs(w.subs(L, L_pos)), L_pos) != 0}
+    for name in sorted(growing - grows):
+        problems.append(f"grow_with_L: the first-order term of {_METRIC_NAMES[name]} does not depend on L")
+    if grows - growing:
+        problems.append(f"grow_with_L: {len(grows - growing)} metric(s) whose first-order term grows with L "
+                        "are missing; look at every coefficient that contains L")
+    return verdict("ex-metrics-series", problems,
+                   "the five coefficients and the metrics that grow with L are right")
 
 
 def _scale_with_token_prob(p: float, model: tm.ToyModel = CHAPTER_MODEL) -> float:

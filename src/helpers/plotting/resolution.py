@@ -45,8 +45,9 @@ def plot_prob_observe_zero(n_values: Sequence[int] = DEFAULT_N_VALUES, confidenc
         ax.semilogx(em, res.prob_observe_zero(em, n), color=color, label=f"n = {_n_label(n)}")
         limit = res.detection_limit(n, confidence)
         ax.plot([limit], [1 - confidence], "o", color=color, ms=5)
-    ax.axhline(1 - confidence, color="0.4", ls=":", lw=1)
-    ax.text(1.5e-8, 1 - confidence + 0.02, f"P = {1 - confidence:.2f}: dots mark the detection limit", fontsize=8)
+    # labelled in the legend, beside the axes: a label inside them would cross the curves of large n
+    ax.axhline(1 - confidence, color="0.4", ls=":", lw=1,
+               label=f"P = {1 - confidence:.2f}\n(dots: detection limits)")
     ax.set(xlabel="true exact-match rate EM (log scale)", ylabel="P(score is exactly 0)", ylim=(-0.02, 1.02),
            title="How often a model with true rate EM scores 0 of n")
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1, 0.5))
