@@ -91,3 +91,31 @@ def test_live_model_is_the_committed_seed_0_member() -> None:
         want = table[(table.params == table.params.min()) & (table.seed == 0) & (table.target_len == L)
                      & (table.metric == "answer_prob")]["value"].item()
         assert got == pytest.approx(want, rel=1e-3)
+
+
+def test_expected_pooled_rate_is_harmonic_without_budget_and_mean_with_a_small_one() -> None:
+    p = np.array([0.5, 1e-3, 1e-6])
+    assert sampling.expected_pooled_rate(p) == pytest.approx(3 / (1 / 0.5 + 1 / 1e-3 + 1 / 1e-6), rel=1e-12)
+    # B p << 1 for every item: each item takes the whole budget, and the ratio is the plain mean
+    tiny = np.array([1e-6, 3e-6, 1e-7])
+    assert sampling.expected_pooled_rate(tiny, 100) == pytest.approx(tiny.mean(), rel=1e-3)
+    # below the mean whenever the rates differ, equal to it when they do not
+    assert sampling.expected_pooled_rate(p, 2000) < p.mean()
+    assert sampling.expected_pooled_rate(np.full(4, 0.01), 50) == pytest.approx(0.01, rel=1e-12)
+    # a Monte Carlo PassUntil on these rates lands near the expectation
+    rng = np.random.default_rng(0)
+    rates = np.array([0.2, 0.01, 0.002])
+    first = rng.geometric(rates, size=(20_000, 3))
+    budget = 300
+    passes, samples = (first <= budget).sum(), np.minimum(first, budget).sum()
+    assert passes / samples == pytest.approx(sampling.expected_pooled_rate(rates, budget), rel=0.03)
+
+
+def test_expected_pooled_rate_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="pass_rates"):
+        sampling.expected_pooled_rate([0.1, 1.5])
+    with pytest.raises(ValueError, match="pass_rates"):
+        sampling.expected_pooled_rate([0.1, 0.0])
+    with pytest.raises(ValueError, match="budget"):
+        sampling.expected_pooled_rate([0.1], 0)
+    assert sampling.expected_pooled_rate([0.0, 0.2], 10) > 0

@@ -325,3 +325,44 @@ def test_error_summary_rejects_bad_input() -> None:
         fc.error_summary(ft.iloc[:0])
     with pytest.raises(ValueError, match="tolerance"):
         fc.error_summary(ft, -0.1)
+
+
+# ------------------------------------------------------------------ naive baselines and scores
+
+def test_baselines_are_the_last_value_and_a_clipped_line() -> None:
+    table = synthetic_table(seed_spread=0.2)
+    arr = fc.sweep_arrays(table)
+    em = arr.exact_match.mean(axis=1)  # (S, J) seed means
+    last = fc.forecast_em(arr, 4, "last")
+    assert last == pytest.approx(np.broadcast_to(em[3], last.shape))
+    line = fc.forecast_em(arr, 4, "log_linear")
+    x = np.log(arr.params.astype(float))
+    for j in range(len(arr.target_lens)):
+        slope, icpt = np.polyfit(x[:4], em[:4, j], 1)
+        assert line[:, j] == pytest.approx(np.clip(icpt + slope * x, 0, 1))
+    ft = fc.forecast_table(table, 4, methods=fc.ALL_METHODS, n_boot=5)
+    assert set(ft["method"]) == set(fc.ALL_METHODS)
+    with pytest.raises(ValueError, match="method"):
+        fc.forecast_em(arr, 4, "oracle")
+
+
+def test_scores_of_forecasts() -> None:
+    ft = fc.forecast_table(synthetic_table(), 4, n_boot=0)
+    scored = fc.score_forecasts(ft)
+    exact = scored[scored.method == "toy"]  # the toy model is exact on this table
+    assert exact["abs_error"].max() < 1e-9 and exact["logodds_error"].abs().max() < 1e-6
+    assert exact["covered"].all()  # n_boot = 0: the interval is the point, which equals the measurement
+    assert (ft["trials"] == np.where(ft["target_len"] == fc.ALL_LENGTHS, 2000 * 3, 1000 * 3)).all()
+    row = pd.DataFrame([dict(task="t", method="m", k=3, target_len=4, params=10, measured=0.2, forecast=0.1,
+                             lo=0.05, hi=0.15, trials=1000.0)])
+    s = fc.score_forecasts(row).iloc[0]
+    assert s.rel_error == pytest.approx(0.5)
+    want = math.log(100.5 / 900.5) - math.log(200.5 / 800.5)  # both rates smoothed: (r T + 1/2) / (T + 1)
+    assert s.logodds_error == pytest.approx(want)
+    assert not s.covered
+    zero = fc.score_forecasts(row.assign(measured=0.0)).iloc[0]
+    assert math.isnan(zero.rel_error) and math.isfinite(zero.logodds_error)
+    summ = fc.error_summary(ft)
+    assert {"rel_error", "logodds_error", "covered", "hit"} <= set(summ.columns)
+    with pytest.raises(ValueError, match="forecasts"):
+        fc.score_forecasts(ft.drop(columns=["trials"]))

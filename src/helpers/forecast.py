@@ -13,6 +13,16 @@ Four forecasts of EM at length L, each fitted on the k smallest models of a swee
 ``conditional``  logit q_k = a_k + b_k ln N for each k, then EM = q_1 q_2 ... q_L.
 ``direct``       logit EM = a + b ln N (a baseline that ignores the tokens).
 
+Two naive baselines (``BASELINES``), scored beside them:
+
+``last``         the exact match of the largest fitted model, carried flat to every larger size.
+``log_linear``   EM = a + b ln N, a least-squares line on the k smallest, clipped to [0, 1].
+
+Scores (``score_forecasts``): the absolute error, the relative error |forecast - measured| / measured,
+the log-odds error logit(forecast) - logit(measured), both rates read at the test's resolution
+((rate * trials + 1/2) / (trials + 1), trials = items x seeds), and whether the bootstrap interval
+covers the measured value.
+
 Any target length (``forecast_any_length``): one fit of a per-token quantity pooled over the measured
 lengths, pooled CE -> exp(-L CE(N)) (``toy``) or the pooled conditional rate qbar -> qbar(N)^L
 (``conditional``), evaluated at any L, including lengths never measured.
@@ -37,6 +47,8 @@ from .validation import check_choice, check_int, check_positive_array, check_rea
 
 __all__ = [
     "METHODS",
+    "BASELINES",
+    "ALL_METHODS",
     "ALL_LENGTHS",
     "PowerLaw",
     "LogitLine",
@@ -47,6 +59,7 @@ __all__ = [
     "sweep_arrays",
     "forecast_em",
     "forecast_table",
+    "score_forecasts",
     "error_summary",
     "ANY_LENGTH_METHODS",
     "forecast_any_length",
@@ -55,6 +68,8 @@ __all__ = [
 ]
 
 METHODS: tuple[str, ...] = ("toy", "pass_rate", "conditional", "direct")
+BASELINES: tuple[str, ...] = ("last", "log_linear")  # naive forecasts a method has to beat
+ALL_METHODS: tuple[str, ...] = METHODS + BASELINES
 ALL_LENGTHS = 0  # target_len value of the rows pooled over every target length (weighted by items)
 
 
@@ -252,18 +267,23 @@ def _forecast_one(arr: SweepArrays, seed_idx: np.ndarray, k: int, method: str) -
         elif method == "direct":
             line = fit_logit_line(fit_N, mean(arr.exact_match[..., j])[:k] * trials[j], np.full(k, trials[j]))
             out[:, j] = line(N)
+        elif method == "last":
+            out[:, j] = mean(arr.exact_match[..., j])[k - 1]
+        elif method == "log_linear":
+            slope, intercept = np.polyfit(np.log(fit_N), mean(arr.exact_match[..., j])[:k], 1)
+            out[:, j] = np.clip(intercept + slope * np.log(N), 0.0, 1.0)
         else:
-            raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+            raise ValueError(f"method must be one of {ALL_METHODS}; got {method!r}")
     return out
 
 
 def forecast_em(arr: SweepArrays, k: int, method: str) -> np.ndarray:
-    """Point forecast of exact match (sizes x lengths) by ``method``, fitted on the ``k`` smallest sizes.
+    """Point forecast of exact match (sizes x lengths) by ``method`` (``ALL_METHODS``), fitted on the ``k`` smallest.
 
     Taught in chapter 7, section 'Forecasting the largest model'.
     """
     k = check_int("k", k, low=2, high=len(arr.params))
-    check_choice("method", method, METHODS)
+    check_choice("method", method, ALL_METHODS)
     all_seeds = np.broadcast_to(np.arange(len(arr.seeds)), (len(arr.params), len(arr.seeds)))
     return _forecast_one(arr, all_seeds, k, method)
 
@@ -273,7 +293,8 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
     """Forecast vs measured exact match for every size, length (and all items, target_len 0) and method.
 
     Columns: task, method, k, params, target_len, fitted (size used in the fit), measured (mean over
-    seeds), forecast, lo, hi (bootstrap-over-seeds percentile interval), error = forecast - measured.
+    seeds), forecast, lo, hi (bootstrap-over-seeds percentile interval), trials (items x seeds behind
+    ``measured``), error = forecast - measured. ``methods`` are drawn from ``ALL_METHODS``.
 
     Taught in chapter 7, section 'Forecasting the largest model'.
     """
@@ -282,8 +303,8 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
     n_boot = check_int("n_boot", n_boot, low=0)
     confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
     for m in methods:
-        if m not in METHODS:
-            raise ValueError(f"methods must be drawn from {METHODS}; got {m!r}")
+        if m not in ALL_METHODS:
+            raise ValueError(f"methods must be drawn from {ALL_METHODS}; got {m!r}")
     rng = np.random.default_rng(seed)
     S, R = len(arr.params), len(arr.seeds)
     w = arr.n_items / arr.n_items.sum()
@@ -302,27 +323,50 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
             base = dict(task=arr.task, method=method, k=k, params=int(N), fitted=i < k)
             for j, L in enumerate(arr.target_lens):
                 rows.append(dict(base, target_len=int(L), measured=measured[i, j], forecast=point[i, j],
-                                 lo=lo[i, j], hi=hi[i, j]))
+                                 lo=lo[i, j], hi=hi[i, j], trials=float(arr.n_items[j] * R)))
             if len(arr.target_lens) > 1:
                 rows.append(dict(base, target_len=ALL_LENGTHS, measured=measured_all[i], forecast=point_all[i],
-                                 lo=lo_all[i], hi=hi_all[i]))
+                                 lo=lo_all[i], hi=hi_all[i], trials=float(arr.n_items.sum() * R)))
     out = pd.DataFrame(rows)
     out["error"] = out["forecast"] - out["measured"]
     return out
 
 
+def score_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Every row of a forecast table with its errors: abs_error, rel_error, logodds_error and covered.
+
+    rel_error = |forecast - measured| / measured (NaN where measured is 0); logodds_error =
+    logit(forecast) - logit(measured), both rates first read at the test's resolution,
+    (rate * trials + 1/2) / (trials + 1), so that a measured 0 or 1 has a finite logit; covered:
+    lo <= measured <= hi (the bootstrap interval contains the measurement).
+
+    Taught in chapter 7, section 'Forecasting the largest model'.
+    """
+    need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi", "trials"}
+    if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
+        raise ValueError(f"forecasts must be a non-empty table from forecast_table with columns {sorted(need)}")
+    out = forecasts.copy()
+    m, f, t = (out[c].to_numpy(dtype=float) for c in ("measured", "forecast", "trials"))
+    out["abs_error"] = np.abs(f - m)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rel_error"] = np.where(m > 0, np.abs(f - m) / m, np.nan)
+    out["logodds_error"] = logit(smoothed_rate(f * t, t)) - logit(smoothed_rate(m * t, t))
+    out["covered"] = (out["lo"] <= m + 1e-12) & (m <= out["hi"] + 1e-12)
+    return out
+
+
 def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
-    """For each task, method and length: forecast and |error| at the largest model, and whether |error| <= tolerance.
+    """For each task, method, k and length, the forecast of the largest model and its scores
+    (``score_forecasts``), and hit: abs_error <= tolerance.
 
     Taught in chapter 7, section 'Forecasting the largest model'.
     """
     tolerance = check_real("tolerance", tolerance, low=0)
-    need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"}
-    if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
-        raise ValueError(f"forecasts must be a non-empty table from forecast_table with columns {sorted(need)}")
-    largest = forecasts[forecasts["params"] == forecasts.groupby("task")["params"].transform("max")]
-    out = largest[["task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi"]].copy()
-    out["abs_error"] = (out["forecast"] - out["measured"]).abs()
+    scored = score_forecasts(forecasts)
+    largest = scored[scored["params"] == scored.groupby("task")["params"].transform("max")]
+    cols = ["task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi", "abs_error",
+            "rel_error", "logodds_error", "covered"]
+    out = largest[cols].copy()
     out["hit"] = out["abs_error"] <= tolerance
     return out.reset_index(drop=True)
 

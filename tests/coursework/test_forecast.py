@@ -55,10 +55,22 @@ def fc_budget() -> tuple:
     return (10 / (smallest["n_items"].iloc[0] * smallest["value"].mean()),)
 
 
+def fc_stretch() -> tuple:
+    """The log-linear baseline of add_4x4 (L = 5) from the 6 smallest: EM = a + b ln N by least squares, clipped."""
+    from helpers.arithmetic import sweep
+
+    table = sweep.load_results("add_4x4")[0]
+    em = table[table.metric == "exact_match"].groupby("params")["value"].mean().sort_index()
+    x = np.log(em.index.to_numpy(dtype=float))
+    b, a = np.polyfit(x[:6], em.to_numpy()[:6], 1)
+    return "add_4x4", "log_linear", 6, 5, float(np.clip(a + b * x[-1], 0, 1))
+
+
 RIGHT = {
     "ex-fc-half-scale": fc_half_scale,
     "ex-fc-predict-k": fc_predict_k,
     "ex-fc-budget": fc_budget,
+    "ex-fc-stretch": fc_stretch,
 }
 
 
@@ -97,3 +109,24 @@ def test_bad_input_raises_value_error() -> None:
         cwf.check_fc_half_scale("many")
     with pytest.raises(ValueError, match="samples_per_item"):
         cwf.check_fc_budget(float("nan"))
+
+
+def test_stretch_accepts_any_choice_and_rejects_slips() -> None:
+    # the direct line on mul_kx1, all items, k = 6: the same number ex-fc-predict-k computes independently
+    (want,) = fc_predict_k()
+    assert cwf.check_fc_stretch("mul_kx1", "direct", 6, 0, want).startswith("✓ ex-fc-stretch")
+    table = _table()
+    assert "7 smallest" in assert_rejects("ex-fc-stretch", "mul_kx1", "direct", 6, 0,
+                                          cwf._largest_forecast(table, 7, "direct"))
+    assert "pooled" in assert_rejects("ex-fc-stretch", "mul_kx1", "direct", 6, 6,
+                                      cwf._largest_forecast(table, 6, "direct"))
+    assert "measured" in assert_rejects("ex-fc-stretch", "mul_kx1", "direct", 6, 0, 1.0)
+    assert "between 0 and 1" in assert_rejects("ex-fc-stretch", "mul_kx1", "direct", 6, 0, -0.2)
+    with pytest.raises(ValueError, match="task"):
+        cwf.check_fc_stretch("mul_9x9", "direct", 6, 0, 0.5)
+    with pytest.raises(ValueError, match="method"):
+        cwf.check_fc_stretch("mul_kx1", "oracle", 6, 0, 0.5)
+    with pytest.raises(ValueError, match="target_len"):
+        cwf.check_fc_stretch("mul_2x2", "direct", 6, 0, 0.5)  # one length only: there is no pooled row
+    with pytest.raises(ValueError, match="k"):
+        cwf.check_fc_stretch("mul_kx1", "direct", 12, 0, 0.5)

@@ -49,10 +49,17 @@ def grok_delay() -> tuple:
     return test_fit / train_fit, h
 
 
+def stretch() -> tuple:
+    h = _history()
+    i = int(np.argmax(h.test_acc.to_numpy() >= 0.1))  # the first evaluation at or above 0.1
+    return float(h.test_loss.to_numpy()[i]), h
+
+
 RIGHT = {
     "ex-other-loss-slope": loss_slope,
     "ex-other-mcq-threshold": mcq_threshold,
     "ex-other-grok-delay": grok_delay,
+    "ex-other-stretch": stretch,
 }
 
 
@@ -89,3 +96,22 @@ def test_grok_delay_rejects_common_slips() -> None:
     assert "too large" in message
     with pytest.raises(ValueError, match="history"):
         cos.check_other_grok_delay(ratio, pd.DataFrame({"step": [0]}))
+
+
+def test_stretch_rejects_common_slips() -> None:
+    loss, h = stretch()
+    i = int(np.argmax(h.test_acc.to_numpy() >= 0.1))
+    assert "step" in assert_rejects("ex-other-stretch", float(h.step[i]), h)
+    assert "training loss" in assert_rejects("ex-other-stretch", float(h.train_loss[i]), h)
+    assert "peak" in assert_rejects("ex-other-stretch", float(h.test_loss.max()), h)
+    assert "bits" in assert_rejects("ex-other-stretch", loss / np.log(2), h)
+    half = float(h.test_loss[int(np.argmax(h.test_acc.to_numpy() >= 0.5))])
+    assert "0.5" in assert_rejects("ex-other-stretch", half, h)
+    # a student who chose another definition checks it with that level
+    assert cos.check_other_stretch(half, h, level=0.5).startswith("✓ ex-other-stretch")
+    with pytest.raises(ValueError, match="history"):
+        cos.check_other_stretch(loss, pd.DataFrame({"step": [0]}))
+    with pytest.raises(ValueError, match="level"):
+        cos.check_other_stretch(loss, h, level=1.5)
+    with pytest.raises(ValueError, match="exit_loss"):
+        cos.check_other_stretch("low", h)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # torch is imported inside the functions that sample, so the 
     import torch
 
 __all__ = ["answer_probability", "sample_answers", "PassUntilResult", "pass_until", "pass_rate_estimate",
-           "sampled_pass_rate"]
+           "sampled_pass_rate", "expected_pooled_rate"]
 
 
 def _member_logits(model: Callable, X: torch.Tensor, member: int, batch_size: int = 32_768) -> torch.Tensor:
@@ -180,3 +180,26 @@ def sampled_pass_rate(hits: Any, num_samples: int, *, confidence: float = 0.95, 
     boot = rate[rng.integers(0, len(rate), size=(n_boot, len(rate)))].mean(axis=1)
     tail = (1 - confidence) / 2
     return float(rate.mean()), float(np.quantile(boot, tail)), float(np.quantile(boot, 1 - tail))
+
+
+def expected_pooled_rate(pass_rates: Any, budget: int | None = None) -> float:
+    """What PassUntil's pooled estimate (passes / samples) tends to for items with these exact pass rates.
+
+    Item i stops at its first pass or after ``budget`` samples (None: no limit), so it gives
+    1 - (1 - p_i)^B passes and (1 - (1 - p_i)^B) / p_i samples on average; the ratio of the sums is
+    the harmonic mean of the p_i without a budget, and close to their plain mean when B p_i << 1.
+
+    Taught in chapter 7, section 'Resolution as a forecasting tool'.
+    """
+    p = np.asarray(pass_rates, dtype=float)
+    if p.ndim != 1 or len(p) == 0 or np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError("pass_rates must be a non-empty 1-D array of probabilities in [0, 1]")
+    if budget is None:
+        if (p == 0).any():
+            raise ValueError("pass_rates must all be > 0 without a budget: an item that never passes is sampled forever")
+        return float(len(p) / np.sum(1.0 / p))
+    budget = check_int("budget", budget, low=1)
+    passes = -np.expm1(budget * np.log1p(-np.minimum(p, 1 - 1e-16)))  # 1 - (1 - p)^B, exact for tiny p
+    passes = np.where(p >= 1, 1.0, passes)
+    samples = np.where(p > 0, passes / np.where(p > 0, p, 1.0), float(budget))
+    return float(passes.sum() / samples.sum())

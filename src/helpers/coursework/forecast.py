@@ -13,9 +13,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from .. import forecast as fc
+from ..validation import check_choice, check_int
 from .checking import CheckPassed, as_number, check_name, diagnose, verdict
 
-__all__ = ["CHECKS", "check_fc_half_scale", "check_fc_predict_k", "check_fc_budget"]
+__all__ = ["CHECKS", "check_fc_half_scale", "check_fc_predict_k", "check_fc_budget", "check_fc_stretch"]
 
 TASK = "mul_kx1"  # the committed sweep the exercises read
 HALF_K, HALF_L = 7, 6  # ex-fc-half-scale: fit on the 7 smallest models, answers of length 6
@@ -23,12 +24,12 @@ PREDICT_K, PREDICT_METHOD = 6, "direct"  # ex-fc-predict-k: the direct forecast 
 BUDGET_L, BUDGET_PASSES = 6, 10  # ex-fc-budget: length-6 items, 10 expected passes in all
 
 
-def _table(table: pd.DataFrame | None) -> pd.DataFrame:
-    """The committed sweep table of mul_kx1 (or the given one, for tests)."""
+def _table(table: pd.DataFrame | None, task: str = TASK) -> pd.DataFrame:
+    """The committed sweep table of ``task`` (default mul_kx1), or the given one, for tests."""
     if table is None:
         from ..arithmetic import sweep  # imports torch: only when a check needs it
 
-        table, _ = sweep.load_results(TASK)
+        table, _ = sweep.load_results(task)
     return table
 
 
@@ -130,6 +131,45 @@ def check_fc_budget(samples_per_item: float, table: pd.DataFrame | None = None) 
     return verdict("ex-fc-budget", [problem], "within 2 %")
 
 
+STRETCH_TASKS = ("mul_2x2", "add_4x4", "mul_kx1")  # ex-fc-stretch: the committed sweeps one may choose from
+
+
+def check_fc_stretch(task: str, method: str, k: int, target_len: int, forecast: float,
+                     table: pd.DataFrame | None = None) -> CheckPassed:
+    """ex-fc-stretch: the point forecast of the largest model's exact match by ``method`` fitted on the ``k``
+    smallest models of ``task``, at ``target_len`` (0: all items pooled by their numbers of items).
+
+    Used in chapter 7, section 'Exercises'.
+    """
+    if table is None:
+        check_choice("task", task, STRETCH_TASKS)
+    table = _table(table, task)
+    check_choice("method", method, fc.ALL_METHODS)
+    arr = fc.sweep_arrays(table)
+    k = check_int("k", k, low=2, high=len(arr.params))
+    lengths = [int(v) for v in arr.target_lens] + ([fc.ALL_LENGTHS] if len(arr.target_lens) > 1 else [])
+    target_len = check_choice("target_len", int(as_number("target_len", target_len)), lengths)
+    got = as_number("forecast", forecast)
+    if not 0 <= got <= 1:
+        return verdict("ex-fc-stretch", ["forecast: an exact-match forecast lies between 0 and 1"], "")
+    want = _largest_forecast(table, k, method, target_len)
+    j = lengths.index(target_len)
+    measured = float(arr.exact_match[-1].mean(axis=0) @ (arr.n_items / arr.n_items.sum())
+                     if target_len == fc.ALL_LENGTHS else arr.exact_match[-1, :, j].mean())
+    known = [(_largest_forecast(table, kk, method, target_len), f"that is the forecast from the {kk} smallest "
+              f"models; you chose k = {k}") for kk in (k - 1, k + 1) if 2 <= kk <= len(arr.params)]
+    known += [(abs(want - measured), "that is the forecast's error; give the forecast itself")]
+    if target_len != fc.ALL_LENGTHS and fc.ALL_LENGTHS in lengths:
+        known.append((_largest_forecast(table, k, method), "that is the forecast for all items pooled; "
+                      f"you chose target_len = {target_len}"))
+    if abs(got - measured) < 1e-3 and abs(want - measured) > 1e-3:
+        return verdict("ex-fc-stretch", ["forecast: that is the measured exact match, not the forecast"], "")
+    known = [(v, m) for v, m in known if abs(v - want) > 0.005]
+    problem = diagnose("forecast", got, want, atol=0.005, known=known)
+    return verdict("ex-fc-stretch", [problem], "within 0.005")
+
+
 CHECKS: dict[str, Callable[..., CheckPassed]] = {
-    label: globals()[check_name(label)] for label in ("ex-fc-half-scale", "ex-fc-predict-k", "ex-fc-budget")
+    label: globals()[check_name(label)]
+    for label in ("ex-fc-half-scale", "ex-fc-predict-k", "ex-fc-budget", "ex-fc-stretch")
 }

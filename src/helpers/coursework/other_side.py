@@ -14,10 +14,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..validation import check_int
-from .checking import CheckPassed, as_number, check_name, diagnose, verdict
+from ..validation import check_int, check_real
+from .checking import CheckPassed, as_number, check_name, close, diagnose, verdict
 
-__all__ = ["CHECKS", "check_other_loss_slope", "check_other_mcq_threshold", "check_other_grok_delay"]
+__all__ = ["CHECKS", "check_other_loss_slope", "check_other_mcq_threshold", "check_other_grok_delay",
+           "check_other_stretch"]
 
 TASK = "mul_kx1"  # the committed sweep ex-other-loss-slope reads
 
@@ -103,7 +104,41 @@ def check_other_grok_delay(ratio: float, history: pd.DataFrame) -> CheckPassed:
     return verdict("ex-other-grok-delay", [problem], "ratio within 1 %")
 
 
+def _at_first(history: pd.DataFrame, column: str, level: float, value: str) -> float:
+    """``value`` at the first evaluation whose ``column`` reaches ``level`` (NaN if none does)."""
+    hit = history.loc[history[column] >= level, value]
+    return float(hit.iloc[0]) if len(hit) else math.nan
+
+
+def check_other_stretch(exit_loss: float, history: pd.DataFrame, level: float = 0.1) -> CheckPassed:
+    """ex-other-stretch: the test loss (nats) at the first evaluation whose test accuracy reaches ``level``.
+
+    Used in chapter 9, section 'Exercises'.
+    """
+    need = {"step", "train_loss", "test_loss", "test_acc", "test_prob"}
+    if not isinstance(history, pd.DataFrame) or not need <= set(history.columns):
+        raise ValueError(f"history must be run.history from helpers.grokking.train (columns {sorted(need)})")
+    level = check_real("level", level, low=0, high=1, low_open=True)
+    got = as_number("exit_loss", exit_loss)
+    want = _at_first(history, "test_acc", level, "test_loss")
+    if math.isnan(want):
+        raise ValueError(f"history: test accuracy never reaches level {level}; pass a run that grokked")
+    known = [
+        (_at_first(history, "test_acc", level, "step"), "that is the step; give the test loss at that step"),
+        (_at_first(history, "test_acc", level, "train_loss"), "that is the training loss; use the test loss"),
+        (float(history["test_loss"].max()), "that is the peak of the test loss, not its value when accuracy leaves chance"),
+        (_at_first(history, "test_prob", level, "test_loss"),
+         "that uses the mean probability of the right answer; use the test accuracy"),
+        (want / math.log(2), "that is in bits; the history's losses are in nats"),
+    ]
+    known += [(_at_first(history, "test_acc", other, "test_loss"), f"that is where test accuracy reaches {other}, "
+               f"not {level}") for other in (0.5, 0.9) if other != level]
+    known = [(v, m) for v, m in known if not math.isnan(v) and not close(v, want, 0.01, 1e-9)]
+    problem = diagnose("exit_loss", got, want, rtol=0.01, known=known)
+    return verdict("ex-other-stretch", [problem], f"test loss at the first test accuracy >= {level:g}, within 1 %")
+
+
 CHECKS: dict[str, Callable[..., CheckPassed]] = {
     label: globals()[check_name(label)]
-    for label in ("ex-other-loss-slope", "ex-other-mcq-threshold", "ex-other-grok-delay")
+    for label in ("ex-other-loss-slope", "ex-other-mcq-threshold", "ex-other-grok-delay", "ex-other-stretch")
 }

@@ -27,9 +27,10 @@ __all__ = ["METHOD_COLORS", "METHOD_LABELS", "plot_forecast", "plot_error_vs_k",
            "plot_conditionals", "plot_any_length"]
 
 METHOD_COLORS: dict[str, str] = {"toy": "#4c72b0", "pass_rate": "#da8bc3", "conditional": "#55a868",
-                                 "direct": "#dd8452"}
-METHOD_LABELS: dict[str, str] = {"toy": "toy: exp(-L CE(N))", "pass_rate": "pass rate: exp(-(N/c)^α)",
-                                 "conditional": "product of conditionals q_k", "direct": "direct: logit EM line"}
+                                 "direct": "#dd8452", "last": "0.45", "log_linear": "0.7"}
+METHOD_LABELS: dict[str, str] = {"toy": r"toy: $e^{-L\,\mathrm{CE}(N)}$", "pass_rate": r"pass rate: $e^{-(N/c)^\alpha}$",
+                                 "conditional": r"product of conditionals $q_j$", "direct": "direct: logit EM line",
+                                 "last": "baseline: last fitted value", "log_linear": r"baseline: EM linear in $\ln N$"}
 
 
 def _pick(forecasts: pd.DataFrame, **eq) -> pd.DataFrame:
@@ -96,7 +97,8 @@ def plot_error_vs_k(summary: pd.DataFrame, *, task: str | None = None, target_le
     fig, ax = new_figure(width=6.0, height=3.6)
     for method, m in rows.groupby("method", sort=False):
         m = m.sort_values("k")
-        ax.plot(m["k"], m["abs_error"], "o-", color=METHOD_COLORS[method], label=METHOD_LABELS[method])
+        style = "s--" if method in fc.BASELINES else "o-"
+        ax.plot(m["k"], m["abs_error"], style, color=METHOD_COLORS[method], label=METHOD_LABELS[method])
     ax.axhspan(0, tolerance, color="#b8e0b8", alpha=0.5, lw=0, label=f"target: |error| ≤ {tolerance:.2f}")
     largest = int(rows["params"].max())
     ax.set_xlabel("k: number of smallest models the forecast is fitted on")
@@ -168,12 +170,12 @@ def plot_conditionals(arr: fc.SweepArrays, target_len: int, k: int) -> Figure:
         q = fc.smoothed_rate(first[:, pos] * trials, first[:, pos - 1] * trials)
         line = fc.fit_logit_line(N[:k], first[:k, pos] * trials, first[:k, pos - 1] * trials)
         ax.plot(N, q, "o", color=colors[pos - 1], ms=4)
-        ax.plot(grid, line(grid), "-", color=colors[pos - 1], lw=1.2, label=f"q_{pos}")
+        ax.plot(grid, line(grid), "-", color=colors[pos - 1], lw=1.2, label=f"$q_{pos}$")
     ax.axvspan(N.min() / 1.3, N[k - 1] * 1.15, color="0.92", zorder=0)
     ax.set_xscale("log")
     ax.set_ylim(-0.03, 1.05)
     ax.set_xlabel("parameters N")
-    ax.set_ylabel("P(token j right | tokens 1..j−1 right)")
+    ax.set_ylabel(r"$q_j$: P(token $j$ right | tokens $1..j-1$ right)")
     ax.set_title(f"{arr.task}, L = {target_len}: conditional rates and their fits (k = {k})", fontsize=10)
     ax.legend(fontsize=7.5, ncol=2, loc="lower right")
     return fig
