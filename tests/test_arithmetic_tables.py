@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
+from helpers import resolution as res
 from helpers.arithmetic import tables
 from helpers.plotting import arithmetic as pa
 
@@ -80,3 +81,59 @@ def test_pooled_exact_match_lies_between_its_lengths(scale: float) -> None:
 def test_geometric_ratio_recovers_a_geometric_law() -> None:
     # seed 1 of the fake table is exactly p**L; the seed mean is p**L times a constant
     assert tables.geometric_ratio(TABLE, 15518) == pytest.approx(0.7, rel=1e-9)
+
+
+# --- exact-match counts against chance levels -----------------------------------------------------
+
+
+def test_exact_match_counts_sum_items_over_lengths() -> None:
+    counts = tables.exact_match_counts(TABLE)
+    assert len(counts) == len(PARAMS) * len(SEEDS)
+    row = counts[(counts.params == 4310) & (counts.seed == 2)].iloc[0]
+    assert row.n == sum(N_ITEMS.values())
+    assert row.k == sum(round(_em(4310, 2, L) * N_ITEMS[L]) for L in LENGTHS)
+
+
+def test_versus_chance_gives_exact_intervals_and_their_ratio_to_each_level() -> None:
+    counts = pd.DataFrame({"params": [10, 20, 30], "seed": [0, 0, 1], "k": [0, 18, 93], "n": [10_000] * 3})
+    levels = {"random digits": 1.075e-4, "constant guess": 8.504e-4}
+    compared = tables.versus_chance(counts, levels)
+    lo, hi = res.binomial_ci(18, 10_000)
+    row = compared.loc[(20, 0)]
+    assert (row.lower, row.upper) == pytest.approx((lo, hi))
+    assert row["lower / constant guess"] == pytest.approx(lo / 8.504e-4)
+    assert 1.2 < row["lower / constant guess"] < 1.3 < 9.9 < row["lower / random digits"] < 10  # the review's numbers
+    assert row["P(0 of 100)"] == pytest.approx((1 - 18 / 10_000) ** 100)
+    verdicts = tables.verdicts(compared)
+    assert verdicts.columns.tolist() == ["likely 0 of 100", "above random digits", "above constant guess",
+                                         "0 of 100 yet above all"]
+    assert verdicts["likely 0 of 100"].tolist() == [True, True, False]  # (1 - 0.0093)**100 = 0.39
+    assert verdicts["0 of 100 yet above all"].tolist() == [False, True, False]
+    assert tables.strongest_cleared(compared, levels).tolist() == ["none", "constant guess", "constant guess"]
+    weak = tables.versus_chance(pd.DataFrame({"params": [1], "seed": [0], "k": [5], "n": [10_000]}), levels)
+    assert tables.strongest_cleared(weak, levels).tolist() == ["random digits"]
+
+
+@pytest.mark.parametrize("counts, levels, name", [
+    (pd.DataFrame({"params": [1], "seed": [0], "k": [3]}), {"x": 0.1}, "n"),
+    (pd.DataFrame({"params": [1], "seed": [0], "k": [11], "n": [10]}), {"x": 0.1}, "k"),
+    (pd.DataFrame({"params": [1], "seed": [0], "k": [1], "n": [10]}), {}, "levels"),
+    (pd.DataFrame({"params": [1], "seed": [0], "k": [1], "n": [10]}), {"x": 1.5}, "levels"),
+    (pd.DataFrame(columns=["params", "seed", "k", "n"]), {"x": 0.1}, "counts"),
+])
+def test_versus_chance_bad_input_names_the_argument(counts, levels, name) -> None:
+    with pytest.raises(ValueError, match=name):
+        tables.versus_chance(counts, levels)
+
+
+def test_verdicts_and_strongest_cleared_need_a_versus_chance_table() -> None:
+    with pytest.raises(ValueError, match="versus_chance"):
+        tables.verdicts(pd.DataFrame({"k": [1]}))
+    compared = tables.versus_chance(pd.DataFrame({"params": [1], "seed": [0], "k": [1], "n": [10]}), {"x": 0.01})
+    with pytest.raises(ValueError, match="versus_chance"):
+        tables.strongest_cleared(compared, {"y": 0.01})
+
+
+def test_name_models_groups_seeds_by_size() -> None:
+    assert tables.name_models([(682, 0), (2118, 0), (2118, 1)]) == "N=682 (seed 0); N=2,118 (seeds 0, 1)"
+    assert tables.name_models([]) == "none"

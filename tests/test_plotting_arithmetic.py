@@ -199,6 +199,49 @@ def test_resolution_counts_bad_input_names_the_argument(counts, name) -> None:
         pa.plot_resolution_counts(pd.DataFrame({"params": [1], "seed": [0], "n": [10], "k": [1]}), chance={"x": 2.0})
 
 
+def test_resolution_draws_each_guessers_level_on_the_first_n_items() -> None:
+    correct = np.zeros((2, 1000), dtype=int)
+    correct[1, :30] = 1
+    per_item = np.r_[np.full(100, 1e-4), np.full(900, 1e-3)]  # the first 100 items are the harder ones
+    for n, want in ((100, 1e-4), (1000, (100 * 1e-4 + 900 * 1e-3) / 1000)):
+        fig = pa.plot_resolution(correct, [10, 100], n, chance={"random digits": per_item, "constant guess": 2e-3})
+        lines = {ln.get_label().split(" =")[0]: ln.get_ydata()[0] for ln in fig.axes[0].get_lines()
+                 if ln.get_linestyle() in ("--", "-.")}
+        assert lines["random digits"] == pytest.approx(want) and lines["constant guess"] == pytest.approx(2e-3)
+    table = pd.DataFrame({"random digits": per_item, "constant guess": np.full(1000, 2e-3)})
+    lines = [ln.get_ydata()[0] for ln in pa.plot_resolution(correct, [10, 100], 100, chance=table).axes[0].get_lines()
+             if ln.get_linestyle() in ("--", "-.")]
+    assert lines == [pytest.approx(1e-4), pytest.approx(2e-3)]  # a DataFrame of per-item chances, as item_levels
+    with pytest.raises(ValueError, match="random digits"):
+        pa.plot_resolution(correct, [10, 100], 100, chance={"random digits": per_item[:10]})
+    with pytest.raises(ValueError, match="1 to 3"):
+        pa.plot_resolution(correct, [10, 100], 100, chance={})
+
+
+def test_metric_vs_scale_without_mean_draws_one_line_per_seed() -> None:
+    ax = pa.plot_metric_vs_scale(TABLE, "exact_match", mean=False).axes[0]
+    labels = [ln.get_label() for ln in ax.get_lines()]
+    assert labels == [f"seed {s}" for s in SEEDS] and "mean over seeds" not in labels
+    with pytest.raises(ValueError, match="mean"):
+        pa.plot_metric_vs_scale(TABLE, "exact_match", mean="no")
+
+
+def test_resolution_by_task_has_one_panel_per_task_and_no_mean() -> None:
+    counts = pd.DataFrame({"task": ["a"] * 3 + ["b"] * 3, "params": [100, 100, 1000] * 2, "seed": [0, 1, 0] * 2,
+                           "n": [4000] * 6, "k": [0, 8, 80, 4000, 1, 400]})
+    fig = pa.plot_resolution_by_task(counts, chance={"a": {"random digits": 1e-4}, "b": {"constant guess": 1e-3}})
+    assert len(fig.axes) == 2 and [ax.get_title().split(",")[0] for ax in fig.axes] == ["a", "b"]
+    right = fig.axes[1]
+    ys = sorted(y for ln in right.get_lines() if ln.get_marker() == "o" for y in ln.get_ydata())
+    np.testing.assert_allclose(ys, sorted([1.0, 1 / 4000, 0.1]))  # every run, no mean of 1.0 and 1/4000
+    dotted = [ln.get_ydata()[0] for ln in right.get_lines() if ln.get_linestyle() == ":"]
+    assert dotted == [pytest.approx(0.01)]
+    with pytest.raises(ValueError, match="chance"):
+        pa.plot_resolution_by_task(counts, chance={"c": {"x": 1e-3}})
+    with pytest.raises(ValueError, match="task"):
+        pa.plot_resolution_by_task(counts.drop(columns="task"))
+
+
 # --- plot_independence -------------------------------------------------------------------------
 
 

@@ -54,7 +54,24 @@ def arith_guesser():
     return first(1 / 9000), first(1e-5)
 
 
+def arith_stretch_at(L: int = 4):
+    """The toy model fitted to exact match at length L: least squares of ln(-ln EM / L) on ln N, 0 < EM < 1."""
+    from helpers.arithmetic import sweep
+
+    table = sweep.load_results("mul_kx1")[0]
+    rows = table[(table.metric == "exact_match") & (table.target_len == L)]
+    em = rows.groupby("params")["value"].mean()
+    em = em[(em > 0) & (em < 1)]
+    slope, intercept = np.polyfit(np.log(em.index.to_numpy(float)), np.log(-np.log(em.to_numpy()) / L), 1)
+    return float(slope), float(np.exp(-intercept / slope))
+
+
+def arith_stretch():
+    return arith_stretch_at(4)
+
+
 RIGHT = {
+    "ex-arith-stretch": arith_stretch,
     "ex-arith-geometric": arith_geometric,
     "ex-arith-guesser": arith_guesser,
     "ex-arith-chance": arith_chance,
@@ -120,6 +137,20 @@ def test_check_step_share() -> None:
         cwa.check_arith_step_share(1.5, shares["token_accuracy"], table=TABLE)
 
 
+def test_arith_stretch_rejections() -> None:
+    alpha, c = arith_stretch()
+    assert -1.2 < alpha < -1.1 and 4000 < c < 4300  # the fit quoted in the instructor's rubric
+    assert "negative" in assert_rejects("ex-arith-stretch", -alpha, c)
+    assert "positive" in assert_rejects("ex-arith-stretch", alpha, -c)
+    assert "without dividing by L" in assert_rejects("ex-arith-stretch", alpha, c * 4 ** (-1 / alpha))
+    assert "intercept" in assert_rejects("ex-arith-stretch", alpha, float(np.exp(alpha * np.log(c))))
+    alpha_6 = arith_stretch_at(6)[0]
+    assert "L = 6" in assert_rejects("ex-arith-stretch", alpha_6, c)
+    with pytest.raises(SelfCheckError, match="alpha"):
+        cwa.check_arith_stretch(alpha * 1.1, c)
+
+
 def test_checks_are_registered_by_label() -> None:
-    assert set(cwa.CHECKS) == {"ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser"}
+    assert set(cwa.CHECKS) == {"ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser",
+                               "ex-arith-stretch"}
     assert all(fn.__name__ == check_name(label) for label, fn in cwa.CHECKS.items())

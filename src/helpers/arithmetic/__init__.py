@@ -11,9 +11,11 @@ The pieces and the one interface between them:
     evaluate.py   collect_outputs: fixed outputs of a trained ensemble on a fixed test set (teacher-forced
                   log-probs, greedy answers, multiple-choice candidates); score: every metric -> tidy rows
     sweep.py      SweepConfig, run_sweep (cached per model size), results/ tables; the CLI behind `make sweep`
-    chance.py     chance levels over every problem of a task: random digits, the best constant guess
+    chance.py     chance levels over every problem of a task (per target length, and per test item):
+                  random digits, the best constant guess
     sampling.py   answers sampled from a trained model: exact answer probabilities, sampled passes, PassUntil
-    tables.py     summaries of a sweep table: lengths pooled by items, seed curves, fitted ratios, step shares
+    tables.py     summaries of a sweep table: lengths pooled by items, seed curves, fitted ratios, step shares,
+                  exact-match counts against chance levels (intervals, verdicts, the strongest level cleared)
 
 tasks, model, train and evaluate (with ``helpers/metrics.py``) are hashed into the sweep's code version
 (``sweep.code_version``), so their names and contents stay and their docstrings carry no chapter

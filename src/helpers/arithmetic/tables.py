@@ -9,13 +9,14 @@ length. Nothing here trains, evaluates or draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
 from ..emergence import LOWER_IS_BETTER
-from ..resolution import largest_step_share
-from ..validation import check_choice, check_columns
+from ..resolution import binomial_ci, largest_step_share
+from ..validation import check_choice, check_columns, check_int, check_real
 
 __all__ = [
     "COLUMNS",
@@ -26,6 +27,11 @@ __all__ = [
     "seed_curves",
     "geometric_ratio",
     "step_shares",
+    "exact_match_counts",
+    "versus_chance",
+    "verdicts",
+    "strongest_cleared",
+    "name_models",
 ]
 
 COLUMNS: tuple[str, ...] = ("task", "seed", "target_len", "metric", "value", "n_items", "params")
@@ -134,3 +140,97 @@ def step_shares(table: pd.DataFrame, metrics: tuple[str, ...] = ("exact_match", 
         sign = -1.0 if metric in LOWER_IS_BETTER else 1.0
         out[metric] = largest_step_share(sign * curve)
     return out
+
+
+def exact_match_counts(table: pd.DataFrame, *, task: str | None = None) -> pd.DataFrame:
+    """Items exactly right, ``k`` of ``n``, per model (params, seed), over every target length of the table.
+
+    Each exact-match row is a mean over its ``n_items`` items, so ``k`` sums value times n_items (rounded).
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    rows = metric_rows(table, "exact_match", task)
+    k = (rows["value"] * rows["n_items"]).round().astype(np.int64)
+    counts = rows.assign(k=k, n=rows["n_items"].astype(np.int64)).groupby(["params", "seed"], as_index=False)[
+        ["k", "n"]].sum()
+    return counts.sort_values(["params", "seed"], ignore_index=True)
+
+
+def versus_chance(counts: pd.DataFrame, levels: Mapping[str, float], *, confidence: float = 0.95,
+                  small_n: int = 100) -> pd.DataFrame:
+    """Each model's exact interval for k of n, its lower end over each chance level, and P(0 of ``small_n``).
+
+    ``counts`` has columns ``params``, ``seed``, ``k`` and ``n`` (one row per model, as
+    ``exact_match_counts`` makes them); ``levels`` maps a guesser's name to its expected exact match on
+    the same items. Returns one row per model (index params, seed) with ``k``, ``n``, ``lower`` and
+    ``upper`` (Clopper-Pearson), ``P(0 of <small_n>)`` = (1 - k/n)**small_n, and ``lower / <name>``
+    for each level (above 1: the whole interval lies above that guesser).
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    check_columns(counts, ("params", "seed", "k", "n"), made_by="exact_match_counts")
+    if counts.empty:
+        raise ValueError("counts must hold at least one model")
+    if not isinstance(levels, Mapping) or not levels:
+        raise ValueError("levels must map at least one guesser's name to its rate")
+    rates = {name: check_real(f"levels[{name!r}]", rate, low=0, high=1, low_open=True)
+             for name, rate in levels.items()}
+    small_n = check_int("small_n", small_n, low=1)
+    out = []
+    for r in counts.itertuples(index=False):
+        n = check_int("counts['n']", int(r.n), low=1)
+        k = check_int("counts['k']", int(r.k), low=0, high=n)
+        lower, upper = binomial_ci(k, n, confidence)
+        out.append({"params": int(r.params), "seed": int(r.seed), "k": k, "n": n, "lower": lower, "upper": upper,
+                    f"P(0 of {small_n})": (1 - k / n) ** small_n,
+                    **{f"lower / {name}": lower / rate for name, rate in rates.items()}})
+    return pd.DataFrame(out).set_index(["params", "seed"])
+
+
+def verdicts(compared: pd.DataFrame) -> pd.DataFrame:
+    """Yes/no columns of a ``versus_chance`` table: likely to read 0 of the small test set, above each level.
+
+    ``likely 0 of <n>``: P(0 of n) above 1/2; ``above <name>``: the interval's lower end above that
+    level; ``0 of <n> yet above all``: both at once, for every level.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    zero_cols = [c for c in compared.columns if c.startswith("P(0 of ")]
+    ratio_cols = [c for c in compared.columns if c.startswith("lower / ")]
+    if len(zero_cols) != 1 or not ratio_cols:
+        raise ValueError("compared must be a table made by versus_chance")
+    small = zero_cols[0][len("P(0 of "):-1]
+    out = pd.DataFrame(index=compared.index)
+    out[f"likely 0 of {small}"] = compared[zero_cols[0]] > 0.5
+    for c in ratio_cols:
+        out["above " + c[len("lower / "):]] = compared[c] > 1
+    out[f"0 of {small} yet above all"] = out.all(axis=1)
+    return out
+
+
+def strongest_cleared(compared: pd.DataFrame, levels: Mapping[str, float]) -> pd.Series:
+    """Per model of a ``versus_chance`` table: the highest of ``levels`` its whole interval clears, or 'none'.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    if not isinstance(levels, Mapping) or not levels:
+        raise ValueError("levels must map at least one guesser's name to its rate")
+    missing = [f"lower / {name}" for name in levels if f"lower / {name}" not in compared.columns]
+    if missing:
+        raise ValueError(f"compared must be a versus_chance table with columns {missing}")
+    out = pd.Series("none", index=compared.index, name="clears")
+    for name in sorted(levels, key=lambda name: levels[name]):  # weakest first: a stronger one overwrites
+        out[compared[f"lower / {name}"] > 1] = name
+    return out
+
+
+def name_models(models: Iterable[tuple[int, int]]) -> str:
+    """(params, seed) pairs as 'N=682 (seed 0); N=2,118 (seeds 0, 1)', in the order given; 'none' if empty.
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    seeds_of: dict[int, list[int]] = {}
+    for N, seed in models:
+        seeds_of.setdefault(int(N), []).append(int(seed))
+    return "; ".join(f"N={N:,} (seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))})"
+                     for N, s in seeds_of.items()) or "none"

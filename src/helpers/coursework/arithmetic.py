@@ -15,9 +15,10 @@ import pandas as pd
 from .. import resolution as res
 from ..arithmetic import tables
 from ..validation import check_int
-from .checking import CheckPassed, as_number, check_name, diagnose, verdict
+from .checking import CheckPassed, SelfCheckError, as_number, check_name, diagnose, verdict
 
-__all__ = ["CHECKS", "check_arith_geometric", "check_arith_chance", "check_arith_step_share", "check_arith_guesser"]
+__all__ = ["CHECKS", "check_arith_geometric", "check_arith_chance", "check_arith_step_share", "check_arith_guesser",
+           "check_arith_stretch"]
 
 TASK = "mul_kx1"  # the task of the committed sweep the exercises read
 
@@ -144,7 +145,49 @@ def check_arith_guesser(n_constant: int, n_digits: int) -> CheckPassed:
     return verdict("ex-arith-guesser", problems, "both n exact")
 
 
+STRETCH_LEN = 4  # ex-arith-stretch: the target length the toy model is fitted to
+
+
+def _toy_fit(table: pd.DataFrame, target_len: int, divide_by_len: bool = True) -> tuple[float, float]:
+    """(alpha, c) of EM = exp(-L (N/c)**alpha) fitted by least squares of ln(-ln EM / L) on ln N.
+
+    Exact match is the mean over seeds at ``target_len``; only sizes with 0 < EM < 1 enter the fit.
+    """
+    em = tables.seed_curves(table, "exact_match", target_len=target_len)["mean"]
+    em = em[(em > 0) & (em < 1)]
+    y = np.log(-np.log(em.to_numpy()) / (target_len if divide_by_len else 1))
+    alpha, intercept = np.polyfit(np.log(em.index.to_numpy(dtype=float)), y, 1)
+    return float(alpha), float(math.exp(-intercept / alpha))
+
+
+def check_arith_stretch(alpha: float, c: float, table: pd.DataFrame | None = None) -> CheckPassed:
+    """ex-arith-stretch: the toy model's alpha and c fitted to the sweep's exact match at L = 4 (mean over
+    seeds, sizes with 0 < EM < 1) by least squares of ln(-ln EM / L) against ln N.
+
+    Used in chapter 5, section 'Exercises'.
+    """
+    table = _table(table)
+    a_got, c_got = as_number("alpha", alpha), as_number("c", c)
+    a_want, c_want = _toy_fit(table, STRETCH_LEN)
+    if a_got >= 0:
+        raise SelfCheckError("ex-arith-stretch: alpha must be negative: the toy's loss (N/c)**alpha falls as N grows")
+    if c_got <= 0:
+        raise SelfCheckError("ex-arith-stretch: c is a number of parameters, so it must be positive")
+    other_lengths = [L for L in sorted(int(x) for x in table["target_len"].unique()) if L != STRETCH_LEN]
+    a_known = [(_toy_fit(table, L)[0], f"that is the fit at L = {L}; fit the exact match of L = {STRETCH_LEN}")
+               for L in other_lengths]
+    c_known = [(_toy_fit(table, STRETCH_LEN, divide_by_len=False)[1],
+                "that fits ln(-ln EM) without dividing by L: -ln EM = L (N/c)**alpha")]
+    c_known += [(_toy_fit(table, L)[1], f"that is the fit at L = {L}; fit the exact match of L = {STRETCH_LEN}")
+                for L in other_lengths]
+    c_known += [(math.exp(a_want * math.log(c_want)), "that is exp(-intercept); the intercept is -alpha ln c")]
+    problems = [diagnose("alpha", a_got, a_want, rtol=0.02, known=a_known),
+                diagnose("c", c_got, c_want, rtol=0.02, known=c_known)]
+    return verdict("ex-arith-stretch", problems, "alpha and c within 2 %")
+
+
 CHECKS: dict[str, Callable[..., CheckPassed]] = {
     label: globals()[check_name(label)]
-    for label in ("ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser")
+    for label in ("ex-arith-geometric", "ex-arith-chance", "ex-arith-step-share", "ex-arith-guesser",
+                  "ex-arith-stretch")
 }

@@ -13,7 +13,7 @@ n       number of test items an exact-match score is computed on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ __all__ = [
     "plot_target_length",
     "plot_resolution",
     "plot_resolution_counts",
+    "plot_resolution_by_task",
     "plot_independence",
 ]
 
@@ -59,14 +60,20 @@ def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
-def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
+def _draw_metric(ax, table, metric, task, target_len, xscale, yscale, mean=True) -> None:
     wide = tables.seed_curves(table, metric, task=task, target_len=target_len)
     color = _color(metric)
     params = wide.index.to_numpy(dtype=float)
-    for i, seed in enumerate(c for c in wide.columns if c != "mean"):
-        ax.plot(params, wide[seed].to_numpy(), "o", color=color, alpha=0.45, ms=4, mfc="none",
-                label="individual seeds" if i == 0 else None)
-    ax.plot(params, wide["mean"].to_numpy(), "-", color=color, lw=2, label="mean over seeds")
+    seeds = [c for c in wide.columns if c != "mean"]
+    if mean:
+        for i, seed in enumerate(seeds):
+            ax.plot(params, wide[seed].to_numpy(), "o", color=color, alpha=0.45, ms=4, mfc="none",
+                    label="individual seeds" if i == 0 else None)
+        ax.plot(params, wide["mean"].to_numpy(), "-", color=color, lw=2, label="mean over seeds")
+    else:  # each seed its own line: a mean of runs that solved the task and runs that did not is no model
+        for seed, marker in zip(seeds, "osD^v<>ph*"):
+            ax.plot(params, wide[seed].to_numpy(), marker + "-", color=color, alpha=0.75, ms=5, lw=1,
+                    mfc="none", label=f"seed {seed}")
     ax.set_xscale(xscale)
     ax.set_yscale(yscale)
     ax.set(xlabel="parameters N" + (" (log scale)" if xscale == "log" else ""), ylabel=_label(metric))
@@ -74,15 +81,21 @@ def _draw_metric(ax, table, metric, task, target_len, xscale, yscale) -> None:
 
 
 def plot_metric_vs_scale(table: pd.DataFrame, metric: str = "exact_match", *, task: str | None = None,
-                         target_len: int | None = None, xscale: str = "log", yscale: str = "linear") -> Figure:
+                         target_len: int | None = None, xscale: str = "log", yscale: str = "linear",
+                         mean: bool = True) -> Figure:
     """One metric of the sweep against parameters: each seed (open circles) and their mean (line).
+
+    ``mean=False`` draws each seed as its own line and no mean, for tasks whose runs split into
+    solved and unsolved (``add_4x4``).
 
     Taught in chapter 5, section 'The committed sweep'.
     """
     check_choice("xscale", xscale, _SCALES)
     check_choice("yscale", yscale, _SCALES)
+    if not isinstance(mean, (bool, np.bool_)):
+        raise ValueError(f"mean must be True or False; got {mean!r}")
     fig, ax = new_figure(width=6.4, height=4.0)
-    _draw_metric(ax, table, metric, task, target_len, xscale, yscale)
+    _draw_metric(ax, table, metric, task, target_len, xscale, yscale, bool(mean))
     which = "all target lengths" if target_len is None else f"target length L = {target_len}"
     ax.set_title(f"{_label(metric)}, {which}", fontsize=11)
     ax.legend(fontsize=8)
@@ -141,12 +154,39 @@ def plot_target_length(table: pd.DataFrame, metric: str = "exact_match", *, task
     return fig
 
 
-def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *, chance: float | None = None,
+def _levels_on(chance, n: int, num_items: int) -> dict[str, float]:
+    """Chance levels on the first n items: {"chance": rate} for one rate, else each per-item array's mean."""
+    if isinstance(chance, pd.DataFrame):  # one column per guesser, one row per item (chance.item_levels)
+        chance = {str(name): chance[name].to_numpy() for name in chance.columns}
+    if not isinstance(chance, Mapping):
+        return {"chance": check_real("chance", chance, low=0, high=1, low_open=True)}
+    if not 1 <= len(chance) <= 3:
+        raise ValueError(f"chance must name 1 to 3 guessers; got {len(chance)}")
+    out = {}
+    for name, value in chance.items():
+        values = np.asarray(value, dtype=float)
+        if values.ndim == 0:
+            out[name] = check_real(f"chance[{name!r}]", float(values), low=0, high=1, low_open=True)
+            continue
+        if values.shape != (num_items,) or not ((values >= 0) & (values <= 1)).all():
+            raise ValueError(f"chance[{name!r}] must be one rate or one chance in [0, 1] per item "
+                             f"({num_items}); got shape {values.shape}")
+        out[name] = check_real(f"chance[{name!r}] on the first {n} items", float(values[:n].mean()),
+                               low=0, high=1, low_open=True)
+    return out
+
+
+def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
+                    chance: float | Mapping[str, float | Sequence[float]] | pd.DataFrame | None = None,
                     confidence: float = 0.95) -> Figure:
     """Exact match of each model on its first n test items, with exact (Clopper-Pearson) intervals, log y.
 
     ``correct`` is a 0/1 array (models, items): item i answered exactly right by model m. A score of
-    0 of n is drawn as an open triangle at the bottom with a bar up to its upper bound.
+    0 of n is drawn as an open triangle at the bottom with a bar up to its upper bound. ``chance`` is
+    one rate (a line labelled "chance"), or maps a guesser's name to a rate or to each item's chance
+    (one per item; a DataFrame with one column per guesser, as ``arithmetic.chance.item_levels``
+    gives it, works too): then the line is their mean over the same first n items the models are
+    scored on.
 
     Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
@@ -170,11 +210,11 @@ def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
     if (~nz).any():
         ax.vlines(params[~nz], floor, ci[~nz, 1], color=color, lw=1.5, alpha=0.6)
         ax.plot(params[~nz], np.full((~nz).sum(), floor), "v", color=color, mfc="none", ms=8,
-                label=f"0 of {n}: below the bar's top")
+                label=f"0 of {n:,}: below the bar's top")
     ax.axhline(1 / n, color="0.5", ls=":", lw=1, label=f"1/n = {1 / n:.1e}")
-    if chance is not None:
-        chance = check_real("chance", chance, low=0, high=1, low_open=True)
-        ax.axhline(chance, color="k", ls="--", lw=1, label=f"chance = {chance:.1e}")
+    levels = {} if chance is None else _levels_on(chance, n, correct.shape[1])
+    for (name, rate), style in zip(levels.items(), ("--", "-.", ":")):
+        ax.axhline(rate, color="k", ls=style, lw=1, label=f"{name} = {rate:.1e}")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_ylim(floor * 0.6, 1.5)
@@ -183,6 +223,58 @@ def plot_resolution(correct: np.ndarray, params: Sequence[int], n: int = 100, *,
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     return fig
+
+
+def _check_counts(counts: pd.DataFrame, columns=("params", "seed", "n", "k")) -> None:
+    if not isinstance(counts, pd.DataFrame):
+        raise ValueError(f"counts must be a pandas DataFrame; got {type(counts).__name__}")
+    missing = [c for c in columns if c not in counts.columns]
+    if missing:
+        raise ValueError(f"counts is missing columns {missing}; it needs {', '.join(columns)}")
+    if counts.empty:
+        raise ValueError("counts must hold at least one row")
+    n_all, k_all = counts["n"].to_numpy(), counts["k"].to_numpy()
+    if not ((n_all >= 1) & (k_all >= 0) & (k_all <= n_all)).all():
+        raise ValueError("counts must have n >= 1 and 0 <= k <= n in every row")
+    if not (counts["params"] > 0).all():
+        raise ValueError("counts['params'] must be positive parameter counts")
+
+
+def _draw_counts(ax, counts: pd.DataFrame, chance: dict[str, float] | None, confidence: float,
+                 by: str) -> None:
+    """Exact match k/n with exact intervals on ``ax``, one color per value of column ``by`` (n or seed)."""
+    floor = 1e-6
+    groups = sorted(counts[by].unique())
+    seeds = sorted(counts["seed"].unique())
+    palette = ("#4c72b0", "#dd8452", "#55a868", "#8172b3")
+    for i, g in enumerate(groups):
+        rows = counts[counts[by] == g]
+        color = palette[i % len(palette)]
+        ci = np.array([res.binomial_ci(int(r.k), int(r.n), confidence) for r in rows.itertuples()])
+        if by == "n":  # test-set sizes side by side, seeds a little apart within each
+            shift = np.array([1.06 ** (2 * i - len(groups) + 1 + 0.4 * (seeds.index(s) - (len(seeds) - 1) / 2))
+                              for s in rows["seed"]])
+            label = f"n = {int(g):,}"
+        else:
+            shift = np.full(len(rows), 1.1 ** (i - (len(groups) - 1) / 2))
+            label = f"seed {g}"
+        x = rows["params"].to_numpy(float) * shift
+        score = rows["k"].to_numpy() / rows["n"].to_numpy()
+        nz = rows["k"].to_numpy() > 0
+        if nz.any():
+            ax.errorbar(x[nz], score[nz], yerr=[score[nz] - ci[nz, 0], ci[nz, 1] - score[nz]], fmt="o",
+                        color=color, capsize=2, ms=4, label=f"{label}, {confidence:.0%} CI")
+        if (~nz).any():
+            ax.vlines(x[~nz], floor, ci[~nz, 1], color=color, lw=1.5, alpha=0.6)
+            ax.plot(x[~nz], np.full((~nz).sum(), floor), "v", color=color, mfc="none", ms=7,
+                    label=f"{label}: 0 right, bar = upper bound")
+    for (name, rate), style in zip((chance or {}).items(), ("--", "-.", ":")):
+        rate = check_real(f"chance[{name!r}]", rate, low=0, high=1, low_open=True)
+        ax.axhline(rate, color="k", ls=style, lw=1, label=f"{name} = {rate:.1e}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_ylim(floor * 0.6, 1.5)
+    ax.grid(alpha=0.3)
 
 
 def plot_resolution_counts(counts: pd.DataFrame, *, chance: dict[str, float] | None = None,
@@ -197,52 +289,47 @@ def plot_resolution_counts(counts: pd.DataFrame, *, chance: dict[str, float] | N
 
     Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
-    if not isinstance(counts, pd.DataFrame):
-        raise ValueError(f"counts must be a pandas DataFrame; got {type(counts).__name__}")
-    missing = [c for c in ("params", "seed", "n", "k") if c not in counts.columns]
-    if missing:
-        raise ValueError(f"counts is missing columns {missing}; it needs params, seed, n and k")
-    if counts.empty:
-        raise ValueError("counts must hold at least one row")
-    n_all, k_all = counts["n"].to_numpy(), counts["k"].to_numpy()
-    if not ((n_all >= 1) & (k_all >= 0) & (k_all <= n_all)).all():
-        raise ValueError("counts must have n >= 1 and 0 <= k <= n in every row")
-    if not (counts["params"] > 0).all():
-        raise ValueError("counts['params'] must be positive parameter counts")
+    _check_counts(counts)
     confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
-    floor = 1e-6
-    sizes_n = sorted(counts["n"].unique())
-    seeds = sorted(counts["seed"].unique())
-    palette = ("#4c72b0", "#dd8452", "#55a868", "#8172b3")
-    colors = [palette[i % len(palette)] for i in range(len(sizes_n))]
     fig, ax = new_figure(width=6.4, height=4.2)
-    for i, n in enumerate(sizes_n):
-        rows = counts[counts["n"] == n]
-        ci = np.array([res.binomial_ci(int(r.k), int(r.n), confidence) for r in rows.itertuples()])
-        shift = np.array([1.06 ** (2 * i - len(sizes_n) + 1 + 0.4 * (seeds.index(s) - (len(seeds) - 1) / 2))
-                          for s in rows["seed"]])
-        x = rows["params"].to_numpy(float) * shift
-        score = rows["k"].to_numpy() / rows["n"].to_numpy()
-        nz = rows["k"].to_numpy() > 0
-        label = f"n = {int(n):,}"
-        if nz.any():
-            ax.errorbar(x[nz], score[nz], yerr=[score[nz] - ci[nz, 0], ci[nz, 1] - score[nz]], fmt="o",
-                        color=colors[i], capsize=2, ms=4, label=f"{label}, {confidence:.0%} CI")
-        if (~nz).any():
-            ax.vlines(x[~nz], floor, ci[~nz, 1], color=colors[i], lw=1.5, alpha=0.6)
-            ax.plot(x[~nz], np.full((~nz).sum(), floor), "v", color=colors[i], mfc="none", ms=7,
-                    label=f"{label}: 0 right, bar = upper bound")
-    styles = ["--", "-.", ":"]
-    for j, (name, rate) in enumerate((chance or {}).items()):
-        rate = check_real(f"chance[{name!r}]", rate, low=0, high=1, low_open=True)
-        ax.axhline(rate, color="k", ls=styles[j % len(styles)], lw=1, label=f"{name} = {rate:.1e}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_ylim(floor * 0.6, 1.5)
+    _draw_counts(ax, counts, chance, confidence, by="n")
     ax.set(xlabel="parameters N (log scale; seeds side by side)", ylabel="exact match k/n (log scale)",
            title="The same model sizes scored on more held-out items")
-    ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
+    return fig
+
+
+def plot_resolution_by_task(counts: pd.DataFrame, *, chance: dict[str, dict[str, float]] | None = None,
+                            small_n: int | None = 100, confidence: float = 0.95) -> Figure:
+    """One panel per task: exact match k/n of every run (each seed its own color) with exact intervals, log y.
+
+    ``counts`` has columns ``task``, ``params``, ``seed``, ``n`` and ``k``; ``chance`` maps a task to
+    its chance levels ({label: rate}), drawn as horizontal lines, and a dotted line marks 1/``small_n``,
+    the smallest nonzero score on a ``small_n``-item test set (None: no line). No mean over seeds is
+    drawn: runs of one size can differ by orders of magnitude (solved and unsolved).
+
+    Taught in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    _check_counts(counts, ("task", "params", "seed", "n", "k"))
+    confidence = check_real("confidence", confidence, low=0, high=1, low_open=True, high_open=True)
+    names = list(dict.fromkeys(counts["task"]))
+    if len(names) > 3:
+        raise ValueError(f"counts must hold 1 to 3 tasks; got {len(names)}")
+    for name in chance or {}:
+        check_choice("chance", name, names)
+    if small_n is not None:
+        small_n = check_int("small_n", small_n, low=1)
+    fig, axes = new_figure(1, len(names), width=4.6 * len(names), height=4.2, squeeze=False, sharey=True)
+    for ax, name in zip(axes.flat, names):
+        rows = counts[counts["task"] == name]
+        _draw_counts(ax, rows, (chance or {}).get(name), confidence, by="seed")
+        if small_n is not None:
+            ax.axhline(1 / small_n, color="0.5", ls=":", lw=1, label=f"1/{small_n}: 1 right of {small_n}")
+        ns = sorted(int(n) for n in rows["n"].unique())
+        ax.set(xlabel="parameters N (log scale; seeds side by side)",
+               title=f"{name}, n = {', '.join(f'{n:,}' for n in ns)} held-out items")
+        ax.legend(fontsize=7, loc="lower right")
+    axes.flat[0].set_ylabel("exact match k/n (log scale)")
     return fig
 
 
