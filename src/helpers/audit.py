@@ -119,8 +119,8 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
     counts of ``emergence.rule_counts`` follow it.
 
     A ``note`` column appears only when some curve has one (FLAT_NOTES, explained under the table);
-    then the ``score`` column (kept in the CSV) is left out and headers are shortened (n, R, flag)
-    so that lines stay short;
+    then, and with ``rules``, the ``score`` column (kept in the CSV) is left out and headers are
+    shortened (n, R, flag) so that lines stay short;
     ``skipped`` (default ``scores.attrs["skipped"]``) curves are listed with their reason;
     ``max_rows`` shows only the highest-scoring curves.
 
@@ -144,10 +144,10 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
     flagged = int(scores["emergent"].sum())
     head = f"{flagged} of {len(scores)} curves look emergent (relative score >= threshold)\n"
     shown["emergent"] = shown["emergent"].map({True: "YES", False: "no"})
-    if notes.astype(bool).any():  # the note column replaces the raw score and short headers keep lines short
+    if rules or notes.astype(bool).any():  # the note and rule columns replace the raw score; short headers
         shown = shown.drop(columns=["score"], errors="ignore").rename(columns=_SHORT_HEADERS)
         head += "(n: scales, R: relative score, flag: R >= threshold; Eq. 1 is in the CSV)\n"
-    else:
+    if not notes.astype(bool).any():
         shown = shown.drop(columns=["note"], errors="ignore")
     if max_rows is not None and len(shown) > max_rows:
         order = scores["relative"].astype(float).fillna(-np.inf).sort_values(ascending=False, kind="stable")
