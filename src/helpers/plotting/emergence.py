@@ -50,7 +50,7 @@ def plot_scores_by_metric(scores: pd.DataFrame, threshold: float = em.DEFAULT_TH
     scores = _check_audit(scores)
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     metrics = list(dict.fromkeys(scores.sort_values("metric")["metric"]))
-    fig, ax = new_figure(width=min(11.0, max(6.0, 0.75 * len(metrics) + 2.5)), height=4.6)
+    fig, ax = new_figure(width=min(8.5, max(6.0, 0.55 * len(metrics) + 1.5)), height=4.8)
     rng = np.random.default_rng(0)  # horizontal jitter only
     low = min(-1.0, float(np.nanmin(np.clip(scores["relative"], -_CAP, _CAP))) - 0.2)
     rules = "late_rising" in scores.columns
@@ -74,13 +74,13 @@ def plot_scores_by_metric(scores: pd.DataFrame, threshold: float = em.DEFAULT_TH
     if dropped_any:
         ax.scatter([], [], s=40, marker="D", facecolor="none", edgecolor="0.3", linewidth=1.3,
                    label="flagged, removed by a rule")
-    ax.set_xticks(range(len(metrics)), [m.replace("_", " ") for m in metrics], rotation=30, ha="right",
-                  fontsize=10)
+    ax.set_xticks(range(len(metrics)), [m.replace("_", " ") for m in metrics], rotation=40, ha="right",
+                  fontsize=10, rotation_mode="anchor")
     ax.tick_params(axis="y", labelsize=10)
     ax.set_ylim(low, _CAP * 1.18)
     ax.set_xlim(-0.6, len(metrics) - 0.4)
     ax.set_ylabel(f"relative score R (capped at {_CAP:g})", fontsize=11)
-    ax.legend(loc="center left", fontsize=10)
+    fig.legend(loc="outside lower center", ncol=3, fontsize=10)
     ax.set_title(title or "flagged / all curves above each column", fontsize=11)
     return fig
 
@@ -102,9 +102,9 @@ def plot_flagged_curves(results: pd.DataFrame, scores: pd.DataFrame, *, max_curv
     if per_metric:
         pick = pick.groupby("metric", sort=False).head(1)
     pick = pick.head(max_curves)
-    ncols = min(3, max(1, len(pick)))
+    ncols = min(2, max(1, len(pick)))
     nrows = max(1, int(np.ceil(len(pick) / ncols)))
-    fig, axes = new_figure(nrows, ncols, width=3.4 * ncols + 0.4, height=2.9 * nrows + 0.3, squeeze=False)
+    fig, axes = new_figure(nrows, ncols, width=3.6 * ncols + 0.4, height=2.8 * nrows + 0.3, squeeze=False)
     for ax in axes.ravel()[len(pick):]:
         ax.set_axis_off()
     if len(pick) == 0:
@@ -138,7 +138,7 @@ def plot_null_rates(rates: pd.DataFrame) -> Figure:
         raise ValueError(f"rates must be a non-empty table with columns {sorted(need)}")
     rates = rates if "null" in rates.columns else rates.assign(null="")
     nulls = list(dict.fromkeys(rates["null"]))
-    fig, axes = new_figure(1, len(nulls), width=5.0 * len(nulls) + 0.6, height=3.8, squeeze=False)
+    fig, axes = new_figure(1, len(nulls), width=4.3 * len(nulls) + 0.4, height=3.8, squeeze=False)
     items = sorted(rates["n_items"].unique())
     for ax, name in zip(axes[0], nulls):
         part_null = rates[rates["null"] == name]

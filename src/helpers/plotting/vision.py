@@ -78,7 +78,7 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
         ax.set(xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=9, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     if every > 1:
         fig.suptitle(f"only every {_ordinal(every)} model size ({len(acc)} of {len(tables.seed_mean(table, 'accuracy'))})",
@@ -95,7 +95,8 @@ def _ordinal(n: int) -> str:
 def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
     """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is.
 
-    The CDF panel colours each model by its size, with a colour bar (log N) instead of a legend.
+    Two panels on top, the CDF panel below them; it colours each model by its size, with a colour bar
+    (log N) instead of a legend.
 
     Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
     """
@@ -106,7 +107,9 @@ def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.nd
     params, errors = tables.by_size(params, errors_by_model)
     mse = pd.Series([vm.mean_squared_error(e) for e in errors], index=params)
     rec = pd.Series([vm.reconstruction_c(e, c) for e in errors], index=params)
-    fig, axes = new_figure(1, 3, width=13.0, height=4.2)
+    fig = Figure(figsize=(8.5, 7.2), layout="constrained")  # two panels on top, the CDFs below
+    grid = fig.add_gridspec(2, 2)
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
     axes[0].plot(params, mse.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"score {_score(-mse)} (of the fall)")
     axes[0].set_ylabel(r"mean squared error $\overline{e}$", fontsize=11)
     axes[0].set_title("smooth: mean squared error", fontsize=12)
@@ -170,7 +173,7 @@ def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[n
     for ax in (left, right):
         ax.set(xscale="log", xlabel="parameters N (log scale)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=9, loc="best")
     return fig
 
 
@@ -219,7 +222,7 @@ def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
         ax.set(xscale="log", xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=9, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     return fig
 
@@ -238,7 +241,7 @@ def plot_k_family(table: pd.DataFrame, metric: str = "subset_accuracy", every: i
         ax.plot(curve.index, curve.to_numpy(), "o-", color=color, label=f"K = {K} (score {_score(curve)})")
     ax.set(xscale="log", xlabel="parameters N (log scale)", ylabel=metric.replace("_", " "), ylim=(-0.03, 1.03))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
