@@ -214,3 +214,67 @@ def test_file_with_no_scoreable_curve_is_still_refused(tmp_path) -> None:
     text, _ = BAD["two sizes only"]
     done = _cli(str(_write(tmp_path, text)), "--out", str(tmp_path / "out"))
     assert done.returncode == 2 and "at least 3 distinct model scales" in done.stderr
+
+
+RULES = """task,scale,metric,value
+t,1e3,exact_match,0
+t,1e4,exact_match,0
+t,1e5,exact_match,0
+t,1e6,exact_match,0
+t,1e7,exact_match,0.01
+t,1e8,exact_match,0.3
+t,1e9,exact_match,0.9
+t,1e3,exact_match_first_1,0.1
+t,1e4,exact_match_first_1,0.9
+t,1e5,exact_match_first_1,0.95
+t,1e6,exact_match_first_1,0.96
+t,1e7,exact_match_first_1,0.96
+t,1e8,exact_match_first_1,0.96
+t,1e9,exact_match_first_1,0.96
+"""
+
+
+def test_csv_always_holds_the_rule_columns_and_the_plain_summary_does_not(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, RULES), tmp_path / "out")
+    back = pd.read_csv(tmp_path / "out" / "emergence_scores.csv", keep_default_na=False).set_index("metric")
+    assert back.loc["exact_match_first_1", "dropped_by"] == "early jump"
+    assert str(back.loc["exact_match", "late_rising"]) == "True"
+    plain = audit.summary(scores)
+    assert "late rise" not in plain and "dropped_by" not in plain and "rise" not in plain.split("\n")[1]
+
+
+def test_summary_with_rules_prints_verdicts_and_counts(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, RULES), tmp_path / "out")
+    text = audit.summary(scores, rules=True)
+    rows = {line.split()[1]: line for line in text.splitlines() if line.strip().startswith("t ")}
+    assert rows["exact_match"].endswith("late rise") and rows["exact_match_first_1"].endswith("early jump")
+    assert "early jump (jump_at < 0.5)" in text and "late-rising and distinct" in text
+    assert max(len(line) for line in text.splitlines()) <= 88
+    with pytest.raises(ValueError, match="rules"):
+        audit.summary(scores, rules="yes")
+    with pytest.raises(ValueError, match="rule columns"):
+        audit.summary(scores.drop(columns=["late_rising"]), rules=True)
+
+
+def test_cli_rules_and_items(tmp_path) -> None:
+    path = str(_write(tmp_path, RULES))
+    done = _cli(path, "--out", str(tmp_path / "a"), "--rules", "--items", "30")
+    assert done.returncode == 0, done.stderr
+    assert "late rise" in done.stdout and "late-rising and distinct" in done.stdout
+    assert "with 30 test items" in done.stdout and "7 sizes: mid-range" in done.stdout
+    strict = _cli(path, "--out", str(tmp_path / "b"), "--rules", "--late-from", "0")
+    assert strict.returncode == 0 and "early jump" not in strict.stdout.split("the book's rules")[0]
+    bad = _cli(path, "--out", str(tmp_path / "c"), "--items", "0")
+    assert bad.returncode == 2 and "--items" in bad.stderr
+    bad_rise = _cli(path, "--out", str(tmp_path / "d"), "--min-rise", "3")
+    assert bad_rise.returncode == 2 and "min_rise" in bad_rise.stderr
+
+
+def test_chance_report_near_floor_and_mid_range(tmp_path) -> None:
+    scores = audit.audit_csv(_write(tmp_path, GOOD), tmp_path / "out")
+    text = audit.chance_report(scores, 30, num_tasks=4000)
+    line = next(line for line in text.splitlines() if line.strip().startswith("4 sizes"))
+    mid, floor = (float(part.split()[-2]) for part in line.split(":")[1].split(","))
+    assert floor > 30 > 6 > mid  # a third near the floor, about 5 % mid-range (chapter 6)
+    with pytest.raises(ValueError, match="scores"):
+        audit.chance_report(pd.DataFrame(), 30)

@@ -208,8 +208,15 @@ def test_scores_plot_draws_every_curve_and_the_threshold() -> None:
 def test_null_rates_plot_draws_the_rates() -> None:
     rates = pd.DataFrame(dict(n_sizes=[4, 5, 4, 5], n_items=[10, 10, 100, 100], rate=[0.1, 0.0, 0.05, 0.02]))
     ax = pe.plot_null_rates(rates).axes[0]
-    drawn = sorted(np.concatenate([line.get_ydata() for line in ax.lines if len(line.get_ydata()) == 2]))
+    lines = [line for line in ax.lines if line.get_label() != "5 %"]  # not the 5 % reference line
+    drawn = sorted(np.concatenate([line.get_ydata() for line in lines]))
     assert drawn == pytest.approx(sorted(100 * rates["rate"]))  # drawn in percent
+
+
+def test_null_rates_plot_has_one_panel_per_null() -> None:
+    rates = em.null_rates([4, 5], [30], num_tasks=200)
+    fig = pe.plot_null_rates(rates)
+    assert [ax.get_title().split(" null")[0] for ax in fig.axes] == list(em.NULLS)
 
 
 @pytest.mark.parametrize(
@@ -285,3 +292,89 @@ def test_flat_note(y, higher, note) -> None:
 def test_flat_note_rejects_bad_input(args, name) -> None:
     with pytest.raises(ValueError, match=name):
         em.flat_note(*args)
+
+
+# --- the book's rules, the resolution variant, the near-floor null ----------------------------------
+
+
+def test_single_jump_among_three_scales_scores_sqrt2_not_inf() -> None:
+    """The docstring: one jump among three scales is sqrt(2); infinity needs more than half the steps at 0."""
+    assert emergence_score([1, 2, 3], [0, 0, 1]) == pytest.approx(math.sqrt(2))
+    assert emergence_score([1, 2, 3, 4, 5, 6], [0, 0, 0, 0, 0.5, 1]) == math.inf  # 3 of 5 steps are 0
+    assert emergence_score([1, 2, 3, 4, 5], [0, 0, 0, 0.5, 1]) < math.inf  # 2 of 4: exactly half
+
+
+def test_resolution_score_floors_the_typical_step_at_one_item() -> None:
+    x = [1, 2, 3, 4, 5, 6]
+    assert em.resolution_score(x, [0, 0, 0, 0, 0.5, 1.0], 36) == pytest.approx(1.0 / (1 / 36))
+    line = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5]
+    assert em.resolution_score(x, line, 36) == pytest.approx(emergence_score(x, line))
+    assert em.resolution_score(x, [1.0, 0.5, 0, 0, 0, 0], 10) == pytest.approx(-10.0)
+    assert em.resolution_score(x, [0.3] * 6, 10) == 0.0
+    with pytest.raises(ValueError, match="n_items"):
+        em.resolution_score(x, [0, 0, 0, 0, 0.5, 1.0], 0)
+
+
+def _rules_table() -> pd.DataFrame:
+    x = [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9]
+    curves = {
+        ("t", "exact_match"): [0, 0, 0, 0, 0.01, 0.3, 0.9],                     # late rise: kept
+        ("t", "exact_match_first_5"): [0, 0, 0, 0, 0.01, 0.3, 0.9],             # identical: a duplicate
+        ("t", "exact_match_first_1"): [0.1, 0.9, 0.95, 0.96, 0.96, 0.96, 0.96],  # largest step first: early
+        ("t", "tiny"): [0.94, 0.94, 0.94, 0.94, 0.94, 0.95, 1.0],               # late, but rises only 0.06
+        ("t", "loss"): [9.0, 9.0, 9.0, 9.0, 9.0, 8.97, 8.0],                    # not a share: no rise rule
+        ("t", "token_accuracy"): [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8],           # a line: not flagged
+    }
+    return pd.DataFrame([dict(task=t, params=p, metric=m, value=v) for (t, m), ys in curves.items()
+                         for p, v in zip(x, ys)])
+
+
+def test_audit_rules_columns() -> None:
+    scores = em.audit(_rules_table()).set_index("metric")
+    assert scores["emergent"].to_dict() == {m: m != "token_accuracy" for m in scores.index}
+    assert scores.loc["exact_match_first_5", "duplicate_of"] == "exact_match"
+    assert scores.loc["exact_match", "duplicate_of"] == ""
+    assert scores["dropped_by"].to_dict() == {
+        "exact_match": "", "exact_match_first_1": "early jump", "exact_match_first_5": "duplicate",
+        "loss": "", "tiny": "small rise", "token_accuracy": ""}
+    assert scores.loc["tiny", "rise"] == pytest.approx(0.06)
+    assert scores["late_rising"].sum() == 2  # exact_match and loss
+    assert not scores.loc["loss", "small_rise"]  # values outside [0, 1]: the rise rule does not apply
+    lenient = em.audit(_rules_table(), min_rise=0.05, late_from=0.0).set_index("metric")
+    assert lenient.loc["tiny", "late_rising"] and lenient.loc["exact_match_first_1", "late_rising"]
+
+
+def test_rule_counts_alone_and_in_turn() -> None:
+    counts = em.rule_counts(em.audit(_rules_table()))
+    assert counts["alone"].tolist() == [5, 1, 1, 1, 2]
+    assert counts["in_turn"].tolist() == [5, 1, 1, 1, 2]
+    assert counts["in_turn"].iloc[0] - counts["in_turn"].iloc[1:4].sum() == counts["in_turn"].iloc[-1]
+    with pytest.raises(ValueError, match="audit table"):
+        em.rule_counts(pd.DataFrame({"emergent": [True]}))
+
+
+def test_audit_rejects_bad_rule_settings() -> None:
+    with pytest.raises(ValueError, match="min_rise"):
+        em.audit(_rules_table(), min_rise=2)
+    with pytest.raises(ValueError, match="late_from"):
+        em.audit(_rules_table(), late_from=-0.1)
+
+
+def test_near_floor_null_flags_a_third_of_smooth_curves_at_30_items() -> None:
+    """Chapter 6's near-floor null (review: 33/18/35/35/33 % at 30 items for 4, 5, 6, 8, 12 sizes)."""
+    rates = em.null_rates([4, 5, 6, 8, 12], [30, 100], nulls=["near floor"], num_tasks=4000)
+    at30 = rates[rates["n_items"] == 30].set_index("n_sizes")["rate"]
+    assert at30.to_dict() == pytest.approx({4: 0.334, 5: 0.182, 6: 0.345, 8: 0.354, 12: 0.331}, abs=1e-3)
+    at100 = rates[rates["n_items"] == 100].set_index("n_sizes")["rate"]
+    assert at100[4] > 0.05 and at100.max() < 0.07  # above 5 % at 4 sizes, yet far below 30 items
+    mid = em.null_rates([4], [30], nulls=["mid-range"], num_tasks=4000)["rate"].iloc[0]
+    assert mid < 0.06 < at30.min()
+
+
+def test_null_rates_rejects_bad_input() -> None:
+    with pytest.raises(ValueError, match="nulls"):
+        em.null_rates([4], [30], nulls=["ceiling"])
+    with pytest.raises(ValueError, match="sizes"):
+        em.null_rates([2], [30])
+    with pytest.raises(ValueError, match="items"):
+        em.null_rates([4], [0])

@@ -77,7 +77,7 @@ def test_seed_mean_and_sparse_sizes() -> None:
 def test_reconstruction_and_score_plots() -> None:
     errs = errors()
     fig = pv.plot_reconstruction(PARAMS, errs, c=1.0)
-    assert isinstance(fig, Figure) and len(fig.axes) == 3
+    assert isinstance(fig, Figure) and len(fig.axes) == 4  # three panels and the colour bar of the sizes
     np.testing.assert_allclose(line_y(fig.axes[0], "score"), [e.mean() for e in errs])
     np.testing.assert_allclose(line_y(fig.axes[1], "score"), [(e < 1.0).mean() for e in errs])
     cdf_x = fig.axes[2].get_lines()[0].get_xdata()
@@ -136,3 +136,33 @@ def test_sequence_plot() -> None:
 def test_bad_input_raises_value_error(call) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+def ae_table() -> pd.DataFrame:
+    """A tiny autoencoder sweep table: a late rise at c = 1, an early one at c = 4, a flat one at c = 9."""
+    curves = {1.0: [0, 0, 0, 0, 0.5, 1.0], 4.0: [0.1, 0.9, 0.95, 0.96, 0.97, 1.0], 9.0: [1.0] * 6}
+    rows = [dict(params=p, seed=0, metric="reconstruction_c", K=0, c=c, value=v, task="ae")
+            for c, ys in curves.items() for p, v in zip(PARAMS, ys)]
+    rows += [dict(params=p, seed=0, metric="mse", K=0, c=0.0, value=5.0 / (i + 1), task="ae")
+             for i, p in enumerate(PARAMS)]
+    return pd.DataFrame(rows)
+
+
+def test_threshold_audit_and_its_plot() -> None:
+    audit = tables.threshold_audit(ae_table())
+    assert audit["c"].tolist() == [1.0, 4.0, 9.0]
+    assert audit["verdict"].tolist() == ["late rise", "early jump", "not flagged"]
+    assert audit.loc[0, "relative"] == np.inf and audit.loc[1, "jump_at"] == 0.0
+    strict = tables.threshold_audit(ae_table(), late_from=0.8)
+    assert strict["verdict"].tolist()[0] == "early jump"  # the c = 1 curve's largest step is at 3/4
+    fig = pv.plot_threshold_audit(audit)
+    top, bottom = fig.axes
+    drawn = {line.get_label(): np.asarray(line.get_ydata(), dtype=float) for line in top.get_lines()}
+    assert drawn["late rise"].tolist() == [1e3]  # infinite R drawn at the top
+    assert drawn["not flagged"].tolist() == [0.3]  # R = 0 drawn at the bottom
+    np.testing.assert_allclose(line_y(bottom, "jump_at"), audit["jump_at"])
+    np.testing.assert_allclose(line_y(bottom, "rise"), audit["rise"])
+    with pytest.raises(ValueError, match="audit"):
+        pv.plot_threshold_audit(audit.drop(columns="verdict"))
+    with pytest.raises(ValueError, match="reconstruction_c"):
+        tables.threshold_audit(ae_table()[lambda d: d["metric"] == "mse"])

@@ -7,8 +7,15 @@ x_i     model scales (parameters, compute, ...), sorted ascending, i = 1..n
 y_i     one metric's value at scale x_i (mean over repeated runs such as seeds)
 n       number of distinct scales of one curve (n >= 3)
 ES      emergence score, sign(argmax y - argmin y) * (max y - min y) / sqrt(median (y_i - y_{i-1})^2)
-R       relative score: the oriented ES divided by n - 1, the ES of a straight line; R = 1 for equal
-        steps, R > 1 when the change is concentrated in a few steps
+R       relative score (this book's, not the paper's): the oriented ES divided by n - 1, the ES of a
+        straight line; R = 1 for equal steps, R > 1 when the change is concentrated in a few steps
+rise    max y - min y of one curve (the numerator of ES), in the metric's units
+
+The audit flags a curve when R >= DEFAULT_THRESHOLD, and then applies three rules of this book before
+a flag counts as a late rise: a curve identical to another one of the same outputs is a duplicate,
+a curve whose largest improving step comes in the first half of the family (``jump_at`` < LATE_FROM)
+jumps early, and a share-valued curve (values in [0, 1]) that rises by less than MIN_RISE is too
+small to be an ability.
 """
 
 from __future__ import annotations
@@ -31,7 +38,11 @@ __all__ = [
     "OPTIONAL_GROUPS",
     "SCALE_COLUMNS",
     "BenchmarkConfig",
+    "MIN_RISE",
+    "LATE_FROM",
+    "NULLS",
     "emergence_score",
+    "resolution_score",
     "emergence_scores",
     "relative_score",
     "scale_column",
@@ -43,8 +54,10 @@ __all__ = [
     "audit_folder",
     "synthetic_benchmark",
     "benchmark_scores",
+    "rule_counts",
     "null_scores",
     "null_flag_rate",
+    "null_rates",
 ]
 
 # Default threshold on the relative score R: a curve is flagged "looks emergent" when its oriented
@@ -60,6 +73,22 @@ LOWER_IS_BETTER: frozenset[str] = frozenset({
     "cross_entropy", "edit_distance", "brier_score", "loss", "perplexity", "mse", "error", "error_rate",
 })
 
+# The book's rules before a flag counts (chapter 6, 'Three rules before a flag counts'): a flagged
+# share-valued curve must rise by at least MIN_RISE (ten points of the [0, 1] scale), and its largest
+# improving step must lie in the second half of the family (jump_at >= LATE_FROM).
+MIN_RISE: float = 0.1
+LATE_FROM: float = 0.5
+
+# Group columns that only choose how the same outputs are scored: curves that differ only in these
+# (and in the metric) and have identical values are duplicates (e.g. exact match of the first L of
+# L answer tokens, which is exact match itself).
+_SCORING_GROUPS: tuple[str, ...] = ("metric", "K", "c")
+
+# Null models of chapter 6: a smooth ability whose true accuracy rises linearly in log N between
+# these two values (start, stop); the mid-range one set the default threshold, the near-floor one is
+# where emergence claims live (small models at almost 0).
+NULLS: dict[str, tuple[float, float]] = {"mid-range": (0.3, 0.5), "near floor": (0.0, 0.05)}
+
 # Columns that name the model scale, in order of preference.
 SCALE_COLUMNS: tuple[str, ...] = ("scale", "params")
 
@@ -72,10 +101,12 @@ _REQUIRED = ("task", "metric", "value")
 def emergence_score(scales: Any, scores: Any) -> float:
     """Emergence score of one curve: sign(argmax − argmin) · (max − min) / sqrt(median squared step).
 
-    ``scales`` (model sizes, compute, ...; positive, distinct, any order) and ``scores`` (one metric
-    value per scale, same length, at least 3, finite) are sorted by scale first. Documented values:
-    a constant curve scores 0.0; a curve that changes but whose median squared step is 0 (all of the
-    change in fewer than half the steps, e.g. one jump) scores ±inf.
+    This is Eq. 1 of Schaeffer et al. exactly (BIG-bench's breakthroughness). ``scales`` (model sizes,
+    compute, ...; positive, distinct, any order) and ``scores`` (one metric value per scale, same
+    length, at least 3, finite) are sorted by scale first. Documented values: a constant curve scores
+    0.0; a curve that changes but has more than half of its steps exactly 0 (so the median squared
+    step is 0; typically a floor of 0/n or a ceiling of n/n right) scores ±inf, however many of its
+    steps change. A single jump among three scales scores ±sqrt(2), not ±inf.
 
     Taught in chapter 6, section 'The emergence score'.
     """
@@ -100,6 +131,25 @@ def emergence_score(scales: Any, scores: Any) -> float:
     sign = math.copysign(1.0, float(np.argmax(y) - np.argmin(y)))
     typical_step = math.sqrt(float(np.median(np.diff(y) ** 2)))
     return sign * (math.inf if typical_step == 0.0 else spread / typical_step)
+
+
+def resolution_score(scales: Any, scores: Any, n_items: int) -> float:
+    """The book's variant of Eq. 1: the typical step is at least the resolution 1/n_items of the test set.
+
+    sign(argmax − argmin) · (max − min) / max(sqrt(median squared step), 1 / n_items): finite for every
+    curve that changes, and equal to ``emergence_score`` whenever the typical step is at least one item
+    in ``n_items``. Not the paper's score: stated beside it, never instead of it.
+
+    Taught in chapter 6, section 'The emergence score'.
+    """
+    n_items = check_int("n_items", n_items, low=1)
+    es = emergence_score(scales, scores)
+    if es == 0.0:
+        return 0.0
+    order = np.argsort(np.asarray(scales, dtype=float).ravel(), kind="stable")
+    y = np.asarray(scores, dtype=float).ravel()[order]
+    typical_step = max(math.sqrt(float(np.median(np.diff(y) ** 2))), 1.0 / n_items)
+    return math.copysign(float(y.max() - y.min()) / typical_step, es)
 
 
 def emergence_scores(curves: Any) -> np.ndarray:
@@ -208,8 +258,10 @@ def audit(
     threshold: float = DEFAULT_THRESHOLD,
     by: Sequence[str] | None = None,
     lower_is_better: Collection[str] = LOWER_IS_BETTER,
+    min_rise: float = MIN_RISE,
+    late_from: float = LATE_FROM,
 ) -> pd.DataFrame:
-    """Emergence score, relative score and a "looks emergent" flag for every curve of a tidy table.
+    """Emergence score, relative score, the "looks emergent" flag and the book's three rules for every curve.
 
     ``table`` has columns ``task``, a scale column (``scale`` or ``params``), ``metric`` and
     ``value``; rows repeated at one scale (seeds, ...) are averaged first. One curve per ``by``
@@ -217,29 +269,102 @@ def audit(
     the groups, ``n_scales``, ``n_runs`` (rows averaged per scale, at most), ``score`` (Eq. 1 on the
     raw metric), ``oriented`` (score with lower-is-better metrics flipped, so that improvement is
     positive), ``relative`` (oriented / (n_scales - 1)), ``jump_at`` (where the largest improving step
-    lies: 0 = between the two smallest scales, 1 = between the two largest) and ``emergent``
-    (relative >= threshold).
+    lies: 0 = between the two smallest scales, 1 = between the two largest), ``emergent``
+    (relative >= threshold), and the rules: ``rise`` (max - min of the curve), ``late`` (jump_at >=
+    ``late_from``), ``small_rise`` (values all in [0, 1] and rise < ``min_rise``), ``duplicate_of``
+    (the metric of an identical curve listed earlier, from the same outputs: the same groups except
+    metric, K and c; "" if none), ``late_rising`` (flagged, late, not small, not a duplicate) and
+    ``dropped_by`` (for a flagged curve that is not late-rising, the first rule it fails:
+    "duplicate", "early jump" or "small rise"; else "").
 
     Taught in chapter 6, section 'Auditing the book's own sweeps'.
     """
     threshold = check_real("threshold", threshold, low=0, low_open=True)
+    min_rise = check_real("min_rise", min_rise, low=0, high=1)
+    late_from = check_real("late_from", late_from, low=0, high=1)
     table, scale, groups = validate_table(table, by)
     means = table.groupby(groups + [scale], sort=True)["value"].agg(["mean", "size"]).reset_index()
-    rows = []
+    rows, curves = [], []
     for key, curve in means.groupby(groups, sort=True):
         key = key if isinstance(key, tuple) else (key,)
         row = dict(zip(groups, key))
         n = len(curve)
-        s = emergence_score(curve[scale].to_numpy(), curve["mean"].to_numpy())
+        x, y = curve[scale].to_numpy(), curve["mean"].to_numpy()
+        s = emergence_score(x, y)
         flip = -1.0 if str(row.get("metric")) in lower_is_better else 1.0
         oriented = flip * s
-        steps = flip * np.diff(curve["mean"].to_numpy())
+        jump_at = float(np.argmax(flip * np.diff(y)) / (n - 2))
+        rise = float(y.max() - y.min())
+        share = bool(((y >= 0) & (y <= 1)).all())
         rows.append({**row, "n_scales": n, "n_runs": int(curve["size"].max()), "score": s,
-                     "oriented": oriented, "relative": oriented / (n - 1),
-                     "jump_at": float(np.argmax(steps) / (n - 2))})
+                     "oriented": oriented, "relative": oriented / (n - 1), "jump_at": jump_at,
+                     "rise": rise, "late": jump_at >= late_from, "small_rise": share and rise < min_rise})
+        curves.append((x, y))
     out = pd.DataFrame(rows)
     out["emergent"] = out["relative"] >= threshold
+    out["duplicate_of"] = _duplicates(out, groups, curves)
+    duplicate = out["duplicate_of"] != ""
+    out["late_rising"] = out["emergent"] & out["late"] & ~out["small_rise"] & ~duplicate
+    out["dropped_by"] = np.select([~out["emergent"], duplicate, ~out["late"], out["small_rise"]],
+                                  ["", "duplicate", "early jump", "small rise"], "")
+    out.attrs["rules"] = {"threshold": threshold, "min_rise": min_rise, "late_from": late_from}
     return out
+
+
+def _duplicates(scores: pd.DataFrame, groups: list[str], curves: list[tuple[np.ndarray, np.ndarray]]) -> list[str]:
+    """For each curve, the label of an earlier identical curve of the same outputs (same groups except
+    metric, K and c; same scales and values; not constant), else ""."""
+    fixed = [g for g in groups if g not in _SCORING_GROUPS]
+    scoring = [g for g in groups if g in _SCORING_GROUPS and g != "metric"]
+    seen: dict[tuple, str] = {}
+    out = []
+    for i, (x, y) in enumerate(curves):
+        if np.ptp(y) == 0:
+            out.append("")
+            continue
+        key = (tuple(scores.loc[i, fixed]), x.tobytes(), y.tobytes())
+        if key in seen:
+            out.append(seen[key])
+            continue
+        label = str(scores.loc[i, "metric"]) if "metric" in scores.columns else "curve"
+        extra = ", ".join(f"{g}={_short(scores.loc[i, g])}" for g in scoring)
+        seen[key] = f"{label} ({extra})" if extra else label
+        out.append("")
+    return out
+
+
+def _short(value: Any) -> str:
+    """A group value as short text: 0.3981 -> '0.3981', 5.0 -> '5', 'x' -> 'x'."""
+    return f"{value:g}" if isinstance(value, (int, float, np.integer, np.floating)) else str(value)
+
+
+def rule_counts(scores: pd.DataFrame) -> pd.DataFrame:
+    """How many flagged curves each of the book's rules removes, alone and in turn, and how many remain.
+
+    ``scores`` is an ``audit`` table (or several concatenated). Rows: flagged, duplicate, early jump,
+    small rise, late-rising and distinct; columns ``alone`` (flagged curves failing that rule, whatever
+    the others say) and ``in_turn`` (removed by it after the rules above it); the last row, in both
+    columns, is what is left: the flagged curves that pass every rule.
+
+    Taught in chapter 6, section 'Three rules before a flag counts'.
+    """
+    need = {"emergent", "late", "small_rise", "duplicate_of", "late_rising"}
+    if not isinstance(scores, pd.DataFrame) or not need <= set(scores.columns):
+        raise ValueError(f"scores must be an audit table (helpers.emergence.audit) with columns {sorted(need)}")
+    rules = {"min_rise": MIN_RISE, "late_from": LATE_FROM, **scores.attrs.get("rules", {})}
+    flagged = scores["emergent"].astype(bool)
+    duplicate = flagged & (scores["duplicate_of"] != "")
+    early = flagged & ~scores["late"].astype(bool)
+    small = flagged & scores["small_rise"].astype(bool)
+    rows = [
+        ("flagged (R >= threshold)", flagged.sum(), flagged.sum()),
+        ("duplicate of another curve", duplicate.sum(), duplicate.sum()),
+        (f"early jump (jump_at < {rules['late_from']:g})", early.sum(), (early & ~duplicate).sum()),
+        (f"small rise (< {rules['min_rise']:g}, shares)", small.sum(), (small & ~early & ~duplicate).sum()),
+        ("late-rising and distinct", scores["late_rising"].astype(bool).sum(),
+         scores["late_rising"].astype(bool).sum()),
+    ]
+    return pd.DataFrame(rows, columns=["rule", "alone", "in_turn"]).set_index("rule").astype(int)
 
 
 # Short labels for curves whose Eq. 1 is infinite or zero (flat at the worst value, flat at the best, flat
@@ -294,6 +419,8 @@ def audit_scoreable(
     threshold: float = DEFAULT_THRESHOLD,
     by: Sequence[str] | None = None,
     lower_is_better: Collection[str] = LOWER_IS_BETTER,
+    min_rise: float = MIN_RISE,
+    late_from: float = LATE_FROM,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``audit`` of every curve that has at least 3 distinct scales, and a table of the curves it skipped.
 
@@ -312,7 +439,8 @@ def audit_scoreable(
     skipped = short.rename("n_scales").reset_index()
     skipped["reason"] = [f"only {n} distinct scale{'s' if n != 1 else ''}" for n in skipped["n_scales"]]
     kept = table[table.groupby(groups, sort=True)[scale].transform("nunique") >= 3]
-    scores = audit(kept, threshold=threshold, by=groups, lower_is_better=lower_is_better)
+    scores = audit(kept, threshold=threshold, by=groups, lower_is_better=lower_is_better, min_rise=min_rise,
+                   late_from=late_from)
     means = kept.groupby(groups + [scale], sort=True)["value"].mean()
     metric_at = groups.index("metric") if "metric" in groups else None
     notes = {}
@@ -321,6 +449,7 @@ def audit_scoreable(
         higher = metric_at is None or str(key[metric_at]) not in lower_is_better
         notes[key] = flat_note(curve.to_numpy(), higher)
     scores["note"] = [notes[tuple(row)] for row in scores[groups].itertuples(index=False)]
+    scores.attrs["rules"] = {"threshold": threshold, "min_rise": min_rise, "late_from": late_from}
     return scores, skipped.reset_index(drop=True)
 
 
@@ -445,7 +574,8 @@ def benchmark_scores() -> pd.DataFrame:
 def null_scores(n_sizes: int, n_items: int, *, num_tasks: int = 2000, start: float = 0.3, stop: float = 0.5,
                 seed: int = 0) -> np.ndarray:
     """Relative scores R of ``num_tasks`` null tasks: accuracy rising linearly in log N from start to stop,
-    measured on ``n_items`` test items (binomial noise) at ``n_sizes`` model sizes.
+    measured on ``n_items`` test items (binomial noise) at ``n_sizes`` model sizes. The default is the
+    mid-range null; ``start=0, stop=0.05`` is the near-floor one (``NULLS``).
 
     Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
     """
@@ -467,3 +597,27 @@ def null_flag_rate(n_sizes: int, n_items: int, threshold: float = DEFAULT_THRESH
     """
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     return float(np.mean(null_scores(n_sizes, n_items, **kwargs) >= threshold))
+
+
+def null_rates(sizes: Sequence[int], items: Sequence[int], *, nulls: Sequence[str] = tuple(NULLS),
+               threshold: float = DEFAULT_THRESHOLD, num_tasks: int = 2000, seed: int = 0) -> pd.DataFrame:
+    """Share of smooth null curves flagged, for every null of ``NULLS`` named in ``nulls``, number of
+    sizes in ``sizes`` and test-set size in ``items``: a tidy table (null, start, stop, n_sizes,
+    n_items, rate), each rate from ``num_tasks`` simulated curves with seed ``seed``.
+
+    Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
+    """
+    if isinstance(nulls, str) or not nulls or any(name not in NULLS for name in nulls):
+        raise ValueError(f"nulls must name null models among {list(NULLS)}; got {nulls!r}")
+    sizes = [check_int("sizes", k, low=3, high=1000) for k in sizes]
+    items = [check_int("items", m, low=1) for m in items]
+    if not sizes or not items:
+        raise ValueError("sizes and items must each hold at least one value")
+    rows = []
+    for name in nulls:
+        start, stop = NULLS[name]
+        for k in sizes:
+            for m in items:
+                rate = null_flag_rate(k, m, threshold, num_tasks=num_tasks, start=start, stop=stop, seed=seed)
+                rows.append(dict(null=name, start=start, stop=stop, n_sizes=k, n_items=m, rate=rate))
+    return pd.DataFrame(rows)

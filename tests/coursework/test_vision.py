@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -56,10 +57,56 @@ def remove_right() -> tuple:
     return values, relative_by_hand(values, lower_is_better=True), PARAMS, errors, sharp_threshold(errors)
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def read_rules_right() -> tuple:
+    """Flagged and late-rising Reconstruction_c curves of the committed sweep, by hand: seeds averaged,
+    R = oriented Eq. 1 / (n - 1) >= 2.5; late: largest step at position >= 0.5 of the n - 2 gaps;
+    rise >= 0.1 (values are shares); no duplicates among thresholds of one metric are possible to
+    count twice here (identical curves at two thresholds are only the constant ones, never flagged)."""
+    table = pd.read_csv(ROOT / "results" / "vision_autoencoder.csv")
+    table = table[table["metric"] == "reconstruction_c"]
+    flagged = late = 0
+    for _, rows in table.groupby("c"):
+        y = rows.groupby("params")["value"].mean().sort_index().to_numpy()
+        if np.ptp(y) == 0:
+            continue
+        median_step = np.median(np.diff(y) ** 2)
+        r = math.inf if median_step == 0 else relative_by_hand(y, lower_is_better=False)
+        if r >= 2.5:
+            flagged += 1
+            if np.argmax(np.diff(y)) / (y.size - 2) >= 0.5 and np.ptp(y) >= 0.1:
+                late += 1
+    return flagged, late
+
+
+def stretch_right() -> tuple:
+    """A metric of the smooth synthetic errors: mean over images of exp(-e_i / 0.5) ** 10, its R by hand,
+    and the near-floor null's flag rate (accuracy 0 -> 0.05 linear in log N) by a plain simulation loop."""
+    errors = synthetic_errors()
+    values = np.array([np.mean(np.exp(-e / 0.5) ** 10) for e in errors])
+    n_items = errors[0].size
+    rng = np.random.default_rng(11)
+    truth = np.linspace(0.0, 0.05, PARAMS.size)
+    flags = 0
+    for _ in range(4000):
+        y = rng.binomial(n_items, truth) / n_items
+        if np.ptp(y) == 0:
+            continue
+        if np.median(np.diff(y) ** 2) == 0:
+            flags += np.argmax(y) > np.argmin(y)
+        else:
+            flags += relative_by_hand(y, lower_is_better=False) >= 2.5
+    return values, PARAMS, relative_by_hand(values, lower_is_better=False), n_items, flags / 4000
+
+
 RIGHT = {
     "ex-vision-half": lambda: (2 ** -0.2, 5 * 2 ** -0.8),
     "ex-vision-make-emergent": make_emergent_right,
     "ex-vision-remove-emergence": remove_right,
+    "ex-vision-read-rules": read_rules_right,
+    "ex-vision-stretch": stretch_right,
 }
 
 
@@ -119,3 +166,56 @@ def test_remove_emergence_rejects_slips() -> None:
         cw.check_vision_remove_emergence(values, relative, params, errors, -1.0)
     with pytest.raises(ValueError, match="sorted"):
         cw.check_vision_remove_emergence(values, relative, params[::-1], errors, c)
+
+
+def test_read_rules_right_answer_is_the_chapter_count() -> None:
+    assert read_rules_right() == (18, 13)  # chapter 8, snapshot threshold-audit
+
+
+def test_read_rules_rejects_slips() -> None:
+    assert "every stored threshold" in assert_rejects("ex-vision-read-rules", 21, 13)
+    assert "apply the rules" in assert_rejects("ex-vision-read-rules", 18, 18)
+    assert "remove" in assert_rejects("ex-vision-read-rules", 18, 5)
+    assert "once" in assert_rejects("ex-vision-read-rules", 18, 12)
+    with pytest.raises(ValueError, match="n_flagged"):
+        cw.check_vision_read_rules("many", 13)
+
+
+def test_stretch_accepts_an_infinite_score_and_rejects_slips() -> None:
+    values, params, relative, n_items, rate = stretch_right()
+    floor_step = np.concatenate([np.zeros(5), [0.6, 0.95]])  # a late jump off a floor of 0: R = inf
+    inf_rate = cw.check_vision_stretch(floor_step, params, math.inf, n_items, rate)
+    assert inf_rate.startswith("✓")
+    assert "infinite" in assert_rejects("ex-vision-stretch", floor_step, params, 12.0, n_items, rate)
+    assert "n - 1" in assert_rejects("ex-vision-stretch", values, params, relative * (len(params) - 1),
+                                     n_items, rate)
+    assert "not flagged" in assert_rejects("ex-vision-stretch", np.linspace(0.1, 0.9, 7), params, 1.0,
+                                           n_items, rate)
+    early = np.array([0.05, 0.9, 0.92, 0.93, 0.94, 0.95, 0.96])
+    assert "first half" in assert_rejects("ex-vision-stretch", early, params, 1.0, n_items, rate)
+    tiny = np.array([0.94, 0.94, 0.94, 0.94, 0.94, 0.95, 1.0])
+    assert "minimum-rise" in assert_rejects("ex-vision-stretch", tiny, params, math.inf, n_items, rate)
+    assert "between 0 and 1" in assert_rejects("ex-vision-stretch", values * 100, params, relative, n_items, rate)
+    assert "floor_rate" in assert_rejects("ex-vision-stretch", values, params, relative, n_items, rate + 0.2)
+
+
+def test_stretch_names_the_mid_range_null_and_percentages() -> None:
+    params = np.geomspace(1e3, 1e6, 4)
+    values = np.array([0.0, 0.0, 0.0, 0.8])
+    floor = cw.check_vision_stretch  # 4 sizes, 30 items: near floor about a third, mid-range about 5 %
+    from helpers import emergence as em
+    near = em.null_flag_rate(4, 30, num_tasks=20000, start=0, stop=0.05, seed=3)
+    mid = em.null_flag_rate(4, 30, num_tasks=20000, seed=3)
+    assert floor(values, params, math.inf, 30, near).startswith("✓")
+    assert "mid-range" in assert_rejects("ex-vision-stretch", values, params, math.inf, 30, mid)
+    assert "percentage" in assert_rejects("ex-vision-stretch", values, params, math.inf, 30, 100 * near)
+
+
+def test_stretch_bad_input() -> None:
+    values, params, relative, n_items, rate = stretch_right()
+    with pytest.raises(ValueError, match="params"):
+        cw.check_vision_stretch(values, params[::-1], relative, n_items, rate)
+    with pytest.raises(ValueError, match="n_items"):
+        cw.check_vision_stretch(values, params, relative, 0, rate)
+    with pytest.raises(ValueError, match="values"):
+        cw.check_vision_stretch(values[:3], params, relative, n_items, rate)

@@ -12,17 +12,22 @@ import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy.stats import spearmanr
 
+from .. import emergence as em
 from ..emergence import DEFAULT_THRESHOLD, emergence_score, relative_score
 from .checking import CheckPassed, SelfCheckError, as_number, as_numbers, check_name, diagnose, verdict
 
-__all__ = ["CHECKS", "check_vision_half", "check_vision_make_emergent", "check_vision_remove_emergence"]
+__all__ = ["CHECKS", "check_vision_half", "check_vision_make_emergent", "check_vision_remove_emergence",
+           "check_vision_read_rules", "check_vision_stretch"]
 
 K_EXERCISE = 5  # tuple size used by ex-vision-half
 MIN_RATIO = 3.0  # ex-vision-make-emergent: Reconstruction_c must score this many times the MSE curve
 MIN_RISE = 0.5  # ... and rise by at least this much (an ability the largest models mostly have)
 MIN_FOLLOW = 0.7  # ex-vision-remove-emergence: |rank correlation| of the graded curve with the mean error, at least
+NULL_TASKS = 20_000  # ex-vision-stretch: near-floor null curves the check simulates (a student's 2,000 lie within 0.03)
+NULL_ATOL = 0.03  # ... absolute tolerance on that flag rate
 
 
 def check_vision_half(a_half: float, slope: float) -> CheckPassed:
@@ -84,7 +89,7 @@ def check_vision_make_emergent(c: float, params: Sequence[float], errors_by_mode
         problems.append(f"c: the curve is not sharp enough; its emergence score is under {MIN_RATIO:g} times the "
                         "mean squared error's; try a threshold that only the largest models' errors fall below")
     return verdict("ex-vision-make-emergent", problems,
-                    f"Reconstruction_c rises by at least {MIN_RISE} and scores at least {MIN_RATIO:g}x the MSE curve")
+                    f"rises >= {MIN_RISE:g} and scores >= {MIN_RATIO:g}x the MSE curve")
 
 
 def _rank_corr(x: np.ndarray, y: np.ndarray) -> float:
@@ -153,11 +158,108 @@ def check_vision_remove_emergence(values: Sequence[float], relative: float, para
                 (-r_want, "orient it: a falling error is an improvement, so flip the sign of a lower-is-better "
                  "metric's score")]))
     return verdict("ex-vision-remove-emergence", problems,
-                    f"a graded metric of the same errors with relative score under the threshold {threshold:g}, "
-                    "where Reconstruction_c looked emergent")
+                    f"a graded metric with R under {threshold:g}; the cut was flagged")
+
+
+def _threshold_counts() -> tuple[int, int, int]:
+    """(flagged, late-rising, removed by the early-jump rule) over the stored thresholds of the committed
+    autoencoder sweep, from the audit of chapter 8."""
+    from ..vision import sweep, tables
+
+    audit = tables.threshold_audit(sweep.load_results("autoencoder")[0])
+    return int(audit["emergent"].sum()), int(audit["late_rising"].sum()), int((audit["verdict"] == "early jump").sum())
+
+
+def check_vision_read_rules(n_flagged: float, n_late: float) -> CheckPassed:
+    """ex-vision-read-rules: how many stored thresholds of the committed autoencoder sweep are flagged,
+    and how many of those are late rises after chapter 6's rules.
+
+    Used in chapter 8, section 'Exercises'.
+    """
+    got_flagged, got_late = as_number("n_flagged", n_flagged), as_number("n_late", n_late)
+    flagged, late, early = _threshold_counts()
+    from ..vision import sweep
+
+    stored = int(sweep.load_results("autoencoder")[0].query("metric == 'reconstruction_c'")["c"].nunique())
+    problems = [
+        diagnose("n_flagged", got_flagged, flagged, atol=0.5, known=[
+            (stored, "that counts every stored threshold; count those with R at or above the threshold"),
+            (late, "that is the number left after the rules; count the flags before them")]),
+        diagnose("n_late", got_late, late, atol=0.5, known=[
+            (flagged, "that is every flag; apply the rules (a flag whose largest step comes early does not count)"),
+            (early, "that is the number the rules remove, not the number left"),
+            (late - 1, "count each curve once: the curve that fails two rules is removed only once")]),
+    ]
+    return verdict("ex-vision-read-rules", problems, "both counts right")
+
+
+def _relative(name: str, value) -> float:
+    """A relative score: a finite number or +-inf (Eq. 1 can be infinite), else ValueError."""
+    if isinstance(value, (float, np.floating)) and math.isinf(value):
+        return float(value)
+    return as_number(name, value)
+
+
+def check_vision_stretch(values: Sequence[float], params: Sequence[float], relative: float, n_items: int,
+                         floor_rate: float) -> CheckPassed:
+    """ex-vision-stretch: a share-valued metric of the student's own design, one value per model (smallest
+    first), that chapter 6's audit flags as a late rise (R >= threshold, jump_at >= 0.5, rise >= 0.1);
+    ``relative`` is its R, and ``floor_rate`` the near-floor null's flag rate at the same number of sizes
+    and ``n_items`` test items.
+
+    Used in chapter 8, section 'Exercises'.
+    """
+    params = np.asarray(params, dtype=float)
+    if params.ndim != 1 or params.size < 4 or not np.isfinite(params).all() or (params <= 0).any():
+        raise ValueError("params must be the positive sizes of at least 4 models")
+    if (np.diff(params) <= 0).any():
+        raise ValueError("params must be sorted from the smallest model to the largest, without repeats")
+    got = as_numbers("values", values, params.size)
+    r_got = _relative("relative", relative)
+    if isinstance(n_items, bool) or not float(n_items).is_integer() or n_items < 1:
+        raise ValueError(f"n_items must be a whole number of test items >= 1; got {n_items!r}")
+    rate_got = as_number("floor_rate", floor_rate)
+    if (got < 0).any() or (got > 1).any():
+        raise SelfCheckError("ex-vision-stretch: values: design a share-valued metric (every value between 0 "
+                             "and 1), so that the minimum-rise rule and the near-floor null apply to it")
+    scores = em.audit(pd.DataFrame(dict(task="stretch", params=params, metric="mine", value=got)))
+    row = scores.iloc[0]
+    problems: list[str | None] = []
+    if not row["emergent"]:
+        problems.append("values: the curve is not flagged (R below the threshold): your metric has not "
+                        "manufactured emergence yet; make the change happen in fewer steps")
+    elif not row["late"]:
+        problems.append("values: the curve is flagged, but its largest step comes in the first half of the "
+                        "family, so the late-jump rule removes it; move the rise to larger models")
+    elif row["small_rise"]:
+        problems.append(f"values: the curve rises by less than {em.MIN_RISE:g}, so the minimum-rise rule removes "
+                        "it; an ability that appears should go from rarely to mostly")
+    r_want = float(row["relative"])
+    if math.isinf(r_want) or math.isinf(r_got):
+        if r_got != r_want:
+            problems.append("relative: Eq. 1 of this curve is " + ("infinite (more than half of its steps are "
+                            "exactly 0); compute it rather than estimating" if math.isinf(r_want) else
+                            "finite; divide the oriented score by n - 1"))
+    else:
+        problems.append(diagnose("relative", r_got, r_want, rtol=0.02, atol=0.02, known=[
+            (r_want * (params.size - 1), "that is the emergence score itself; divide it by n - 1")]))
+    start, stop = em.NULLS["near floor"]
+    rate_want = em.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, start=start, stop=stop, seed=4321)
+    mid = em.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, seed=4321)
+    known = []
+    if abs(mid - rate_want) > 2 * NULL_ATOL:
+        known.append((mid, "that is the mid-range null (0.3 to 0.5); use the near-floor one, "
+                           "emergence.NULLS['near floor']"))
+    if rate_got > 1 and abs(rate_got / 100 - rate_want) <= NULL_ATOL:
+        problems.append("floor_rate: give a share between 0 and 1, not a percentage")
+    else:
+        problems.append(diagnose("floor_rate", rate_got, rate_want, atol=NULL_ATOL, known=known))
+    return verdict("ex-vision-stretch", problems,
+                   "a late rise past the rules; R and chance rate right")
 
 
 CHECKS: dict[str, Callable[..., CheckPassed]] = {
     label: globals()[check_name(label)]
-    for label in ("ex-vision-half", "ex-vision-make-emergent", "ex-vision-remove-emergence")
+    for label in ("ex-vision-half", "ex-vision-make-emergent", "ex-vision-remove-emergence", "ex-vision-read-rules",
+                  "ex-vision-stretch")
 }

@@ -27,7 +27,7 @@ from ..vision import tables
 from . import METRIC_COLORS, new_figure, sequential_colors
 
 __all__ = ["plot_subset_accuracy", "plot_reconstruction", "plot_emergence_vs_c", "plot_sequence", "plot_k_family",
-           "plot_reconstruction_fit"]
+           "plot_reconstruction_fit", "plot_threshold_audit"]
 
 SMOOTH = METRIC_COLORS["cross_entropy"]
 SHARP = METRIC_COLORS["exact_match"]
@@ -78,7 +78,7 @@ def plot_subset_accuracy(table: pd.DataFrame, K: int = 5, every: int = 1, show_p
         ax.set(xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=9, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     if every > 1:
         fig.suptitle(f"only every {_ordinal(every)} model size ({len(acc)} of {len(tables.seed_mean(table, 'accuracy'))})",
@@ -95,30 +95,49 @@ def _ordinal(n: int) -> str:
 def plot_reconstruction(params: Sequence[float], errors_by_model: Sequence[np.ndarray], c: float = 1.0) -> Figure:
     """Mean squared error (smooth), Reconstruction_c (sharp), and the error CDFs whose value at c it is.
 
+    Two panels on top, the CDF panel below them; it colours each model by its size, with a colour bar
+    (log N) instead of a legend.
+
     Taught in chapter 8, section 'Experiment 2: reconstructing images better than $c$'.
     """
+    from matplotlib import cm
+    from matplotlib.colors import LogNorm
+
     c = check_real("c", c, low=0, low_open=True)
     params, errors = tables.by_size(params, errors_by_model)
     mse = pd.Series([vm.mean_squared_error(e) for e in errors], index=params)
     rec = pd.Series([vm.reconstruction_c(e, c) for e in errors], index=params)
-    fig, axes = new_figure(1, 3, width=12.0, height=3.6)
+    fig = Figure(figsize=(8.5, 7.2), layout="constrained")  # two panels on top, the CDFs below
+    grid = fig.add_gridspec(2, 2)
+    axes = [fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1]), fig.add_subplot(grid[1, :])]
     axes[0].plot(params, mse.to_numpy(), "o-", color=SMOOTH, lw=2, label=f"score {_score(-mse)} (of the fall)")
-    axes[0].set(ylabel=r"mean squared error $\overline{e}$", title="smooth: mean squared error")
+    axes[0].set_ylabel(r"mean squared error $\overline{e}$", fontsize=11)
+    axes[0].set_title("smooth: mean squared error", fontsize=12)
     axes[1].plot(params, rec.to_numpy(), "o-", color=SHARP, lw=2, label=f"score {_score(rec)}")
-    axes[1].set(ylabel=r"Reconstruction$_c$", ylim=(-0.03, 1.03), title=f"sharp: Reconstruction$_c$, c = {c:.3g}")
+    axes[1].set(ylim=(-0.03, 1.03))
+    axes[1].set_ylabel(r"Reconstruction$_c$", fontsize=11)
+    axes[1].set_title(f"sharp: Reconstruction$_c$, c = {c:.3g}", fontsize=12)
     for ax in axes[:2]:
-        ax.set(xscale="log", xlabel="parameters N (log scale)")
-        ax.legend(fontsize=8)
+        ax.set_xscale("log")
+        ax.set_xlabel("parameters N (log scale)", fontsize=11)
+        ax.legend(fontsize=10)
     lo = min(float(e[e > 0].min()) for e in errors if (e > 0).any())
-    for p, e, color in zip(params, errors, sequential_colors(len(params))):
+    norm = LogNorm(vmin=float(params[0]), vmax=float(params[-1]))
+    cmap = cm.viridis
+    for p, e in zip(params, errors):
         x = np.sort(e)
-        axes[2].step(x, np.arange(1, x.size + 1) / x.size, where="post", color=color, lw=1.2, label=f"N = {p:,.0f}")
+        axes[2].step(x, np.arange(1, x.size + 1) / x.size, where="post", color=cmap(norm(p)), lw=1.3)
     axes[2].axvline(c, color=SHARP, ls="--", lw=1.5)
-    axes[2].set(xscale="log", xlim=(lo, None), xlabel=r"squared error $e_i$ of one image (log scale)",
-                ylabel="share of images with error below", title="error CDF per model; dashed: c")
-    axes[2].legend(fontsize=6, ncol=2, loc="upper left")
+    axes[2].set(xscale="log", xlim=(lo, None))
+    axes[2].set_xlabel(r"squared error $e_i$ of one image (log scale)", fontsize=11)
+    axes[2].set_ylabel("share of images with error below", fontsize=11)
+    axes[2].set_title("error CDF per model; dashed: c", fontsize=12)
+    bar = fig.colorbar(cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes[2])
+    bar.set_label("parameters N of the model", fontsize=11)
+    bar.ax.tick_params(labelsize=10)
     for ax in axes:
         ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=10)
     return fig
 
 
@@ -154,7 +173,7 @@ def plot_reconstruction_fit(params: Sequence[float], errors_by_model: Sequence[n
     for ax in (left, right):
         ax.set(xscale="log", xlabel="parameters N (log scale)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, loc="best")
+        ax.legend(fontsize=9, loc="best")
     return fig
 
 
@@ -203,7 +222,7 @@ def plot_sequence(table: pd.DataFrame, K: int = 5) -> Figure:
         ax.set(xscale="log", xlabel="parameters N (log scale)", ylim=(-0.03, 1.03))
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper left")
+        ax.legend(fontsize=9, loc="upper left")
     left.set_ylabel("score (open circles: seeds; line: mean)")
     return fig
 
@@ -222,7 +241,56 @@ def plot_k_family(table: pd.DataFrame, metric: str = "subset_accuracy", every: i
         ax.plot(curve.index, curve.to_numpy(), "o-", color=color, label=f"K = {K} (score {_score(curve)})")
     ax.set(xscale="log", xlabel="parameters N (log scale)", ylabel=metric.replace("_", " "), ylim=(-0.03, 1.03))
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=9, loc="upper left")
     return fig
 
 
+
+
+_R_TOP, _R_BOTTOM = 1e3, 0.3  # plot_threshold_audit: infinite R drawn at the top, R below the bottom at it
+
+
+def plot_threshold_audit(audit: pd.DataFrame, threshold: float | None = None, late_from: float | None = None) -> Figure:
+    """Top: relative score R of Reconstruction_c against the threshold c (log axes), marked by the book's
+    verdict; bottom: where the largest improving step lies (jump_at) and how much each curve rises.
+
+    ``audit`` is ``helpers.vision.tables.threshold_audit``'s table (one row per c).
+
+    Taught in chapter 8, section 'Which experiments manufactured emergence?'.
+    """
+    from ..emergence import DEFAULT_THRESHOLD, LATE_FROM
+
+    need = {"c", "relative", "jump_at", "rise", "verdict"}
+    if not isinstance(audit, pd.DataFrame) or not need <= set(audit.columns) or len(audit) < 2:
+        raise ValueError(f"audit must be a table from helpers.vision.tables.threshold_audit with columns {sorted(need)}")
+    threshold = DEFAULT_THRESHOLD if threshold is None else check_real("threshold", threshold, low=0, low_open=True)
+    late_from = LATE_FROM if late_from is None else check_real("late_from", late_from, low=0, high=1)
+    audit = audit.sort_values("c")
+    fig, (top, bottom) = new_figure(2, 1, width=7.6, height=6.2, sharex=True,
+                                    gridspec_kw=dict(height_ratios=[3, 2]))
+    r = audit["relative"].to_numpy(dtype=float)
+    shown = np.clip(np.nan_to_num(r, posinf=_R_TOP), _R_BOTTOM, _R_TOP)
+    styles = {"late rise": dict(marker="o", color=SHARP, mfc=SHARP),
+              "early jump": dict(marker="o", color=SHARP, mfc="none"),
+              "small rise": dict(marker="X", color="k", mfc="k"),
+              "duplicate": dict(marker="s", color="0.4", mfc="none"),
+              "not flagged": dict(marker=".", color="0.5", mfc="0.5")}
+    top.plot(audit["c"], shown, "-", color="0.8", lw=1, zorder=0)
+    for verdict, style in styles.items():
+        rows = (audit["verdict"] == verdict).to_numpy()
+        if rows.any():
+            top.plot(audit["c"][rows], shown[rows], ls="none", ms=8, mew=1.5, label=verdict, **style)
+    top.axhline(threshold, color="k", ls="--", lw=1, label=f"threshold R = {threshold:g}")
+    top.set(yscale="log", ylim=(_R_BOTTOM * 0.8, _R_TOP * 1.6))
+    top.set_ylabel(f"relative score R\n(inf drawn at {_R_TOP:g})", fontsize=11)
+    top.legend(fontsize=10, ncol=2, loc="lower left")
+    bottom.plot(audit["c"], audit["jump_at"], "o-", color=SHARP, label="jump_at (0 first step, 1 last)")
+    bottom.plot(audit["c"], audit["rise"], "s:", color=SMOOTH, label="rise (max - min)")
+    bottom.axhline(late_from, color="k", ls="--", lw=1, label=f"late from jump_at = {late_from:g}")
+    bottom.set(xscale="log", ylim=(-0.05, 1.05))
+    bottom.set_xlabel("threshold c on the squared error (log scale)", fontsize=11)
+    bottom.legend(fontsize=9, loc="lower left")
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+        ax.tick_params(labelsize=10)
+    return fig

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..validation import check_columns
 
-__all__ = ["COLUMNS", "check_table", "seed_mean", "by_size", "lognormal_fit"]
+__all__ = ["COLUMNS", "check_table", "seed_mean", "by_size", "lognormal_fit", "threshold_audit"]
 
 COLUMNS: tuple[str, ...] = ("params", "seed", "metric", "K", "c", "value")
 
@@ -72,3 +72,21 @@ def lognormal_fit(params: Sequence[float], errors_by_model: Sequence[np.ndarray]
     slope, intercept = np.polyfit(np.log(params), mu, 1)
     return pd.DataFrame({"params": params, "mu": mu, "sigma": sigma, "mu_line": intercept + slope * np.log(params),
                          "sigma_pooled": float(np.sqrt(np.mean(sigma**2)))})
+
+
+def threshold_audit(table: pd.DataFrame, **audit_options) -> pd.DataFrame:
+    """The audit (``emergence.audit``, seeds averaged) of every Reconstruction_c curve of an autoencoder
+    sweep table, one row per threshold c, ascending: c, n_scales, relative, jump_at, rise, emergent,
+    late_rising and ``verdict`` ("late rise", "early jump", "small rise", "duplicate" or "not flagged").
+    ``audit_options`` go to ``emergence.audit`` (threshold, min_rise, late_from).
+
+    Taught in chapter 8, section 'Which experiments manufactured emergence?'.
+    """
+    from .. import emergence
+
+    check_table(table, ["reconstruction_c"])
+    scores = emergence.audit(table[table["metric"] == "reconstruction_c"], **audit_options).sort_values("c")
+    verdict = np.where(scores["late_rising"], "late rise",
+                       np.where(scores["emergent"], scores["dropped_by"], "not flagged"))
+    out = scores[["c", "n_scales", "relative", "jump_at", "rise", "emergent", "late_rising"]].assign(verdict=verdict)
+    return out.reset_index(drop=True)
