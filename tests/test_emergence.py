@@ -72,6 +72,7 @@ def test_bad_input_names_the_problem(scales, scores, name) -> None:
 import pandas as pd  # noqa: E402
 
 from helpers import emergence as em  # noqa: E402
+from helpers import null_models  # noqa: E402
 from helpers.plotting import emergence as pe  # noqa: E402
 
 
@@ -138,34 +139,34 @@ def test_audit_rejects_bad_threshold() -> None:
 
 
 def test_synthetic_benchmark_is_deterministic_and_tidy() -> None:
-    cfg = em.BenchmarkConfig(num_tasks=4, seed=3)
-    a, b = em.synthetic_benchmark(cfg), em.synthetic_benchmark(cfg)
+    cfg = null_models.BenchmarkConfig(num_tasks=4, seed=3)
+    a, b = null_models.synthetic_benchmark(cfg), null_models.synthetic_benchmark(cfg)
     pd.testing.assert_frame_equal(a, b)
     assert {"task", "params", "metric", "value", "target_len", "n_items", "rho", "n_sizes"} <= set(a.columns)
     assert a["task"].nunique() == 4 and a["metric"].nunique() == 6
     sizes = a.groupby("task")["params"].nunique()
     assert (sizes == a.groupby("task")["n_sizes"].first()).all()
-    assert not a.equals(em.synthetic_benchmark(em.BenchmarkConfig(num_tasks=4, seed=4)))
+    assert not a.equals(null_models.synthetic_benchmark(null_models.BenchmarkConfig(num_tasks=4, seed=4)))
     scores = em.audit(a)
     assert len(scores) == 4 * 6
 
 
 def test_benchmark_config_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="n_sizes"):
-        em.BenchmarkConfig(n_sizes=(2, 5))
+        null_models.BenchmarkConfig(n_sizes=(2, 5))
     with pytest.raises(ValueError, match="alpha"):
-        em.BenchmarkConfig(alpha=(-0.3, 0.1))
+        null_models.BenchmarkConfig(alpha=(-0.3, 0.1))
 
 
 def test_three_scales_never_exceed_a_straight_line() -> None:
     # with 3 scales the median squared step is the mean of the two: R <= 1 (equality at equal steps)
-    assert em.null_scores(3, 10, num_tasks=500).max() <= 1 + 1e-12
-    assert em.null_flag_rate(3, 10, threshold=1.01) == 0.0
+    assert null_models.null_scores(3, 10, num_tasks=500).max() <= 1 + 1e-12
+    assert null_models.null_flag_rate(3, 10, threshold=1.01) == 0.0
 
 
 def test_null_rates_fall_with_more_items() -> None:
-    few = em.null_flag_rate(4, 30, num_tasks=4000, start=0.1, stop=0.6)
-    many = em.null_flag_rate(4, 3000, num_tasks=4000, start=0.1, stop=0.6)
+    few = null_models.null_flag_rate(4, 30, num_tasks=4000, start=0.1, stop=0.6)
+    many = null_models.null_flag_rate(4, 3000, num_tasks=4000, start=0.1, stop=0.6)
     assert few > many
 
 
@@ -214,9 +215,9 @@ def test_null_rates_plot_draws_the_rates() -> None:
 
 
 def test_null_rates_plot_has_one_panel_per_null() -> None:
-    rates = em.null_rates([4, 5], [30], num_tasks=200)
+    rates = null_models.null_rates([4, 5], [30], num_tasks=200)
     fig = pe.plot_null_rates(rates)
-    assert [ax.get_title().split(" null")[0] for ax in fig.axes] == list(em.NULLS)
+    assert [ax.get_title().split(" null")[0] for ax in fig.axes] == list(null_models.NULLS)
 
 
 @pytest.mark.parametrize(
@@ -232,7 +233,7 @@ def test_null_rates_plot_has_one_panel_per_null() -> None:
 )
 def test_null_scores_reject_bad_input(kwargs, name) -> None:
     with pytest.raises(ValueError, match=name):
-        em.null_scores(**kwargs)
+        null_models.null_scores(**kwargs)
 
 
 @pytest.mark.parametrize(
@@ -247,7 +248,7 @@ def test_emergence_scores_reject_bad_input(curves, name) -> None:
 def test_default_threshold_is_above_the_null_95th_percentile_from_100_items() -> None:
     """The justification in emergence.py and chapter 6: theta above the null's 95th percentile of R for
     test sets of 100 or more items at 4 to 12 sizes (and not for 30 items, so the bound is not vacuous)."""
-    q95 = {(k, m): float(np.quantile(em.null_scores(k, m, num_tasks=4000, seed=0), 0.95))
+    q95 = {(k, m): float(np.quantile(null_models.null_scores(k, m, num_tasks=4000, seed=0), 0.95))
            for k in (4, 5, 6, 8, 10, 12) for m in (30, 100, 300, 1000)}
     assert max(v for (k, m), v in q95.items() if m >= 100) < em.DEFAULT_THRESHOLD
     assert max(v for (k, m), v in q95.items() if m == 30) > em.DEFAULT_THRESHOLD
@@ -362,19 +363,19 @@ def test_audit_rejects_bad_rule_settings() -> None:
 
 def test_near_floor_null_flags_a_third_of_smooth_curves_at_30_items() -> None:
     """Chapter 6's near-floor null (review: 33/18/35/35/33 % at 30 items for 4, 5, 6, 8, 12 sizes)."""
-    rates = em.null_rates([4, 5, 6, 8, 12], [30, 100], nulls=["near floor"], num_tasks=4000)
+    rates = null_models.null_rates([4, 5, 6, 8, 12], [30, 100], nulls=["near floor"], num_tasks=4000)
     at30 = rates[rates["n_items"] == 30].set_index("n_sizes")["rate"]
     assert at30.to_dict() == pytest.approx({4: 0.334, 5: 0.182, 6: 0.345, 8: 0.354, 12: 0.331}, abs=1e-3)
     at100 = rates[rates["n_items"] == 100].set_index("n_sizes")["rate"]
     assert at100[4] > 0.05 and at100.max() < 0.07  # above 5 % at 4 sizes, yet far below 30 items
-    mid = em.null_rates([4], [30], nulls=["mid-range"], num_tasks=4000)["rate"].iloc[0]
+    mid = null_models.null_rates([4], [30], nulls=["mid-range"], num_tasks=4000)["rate"].iloc[0]
     assert mid < 0.06 < at30.min()
 
 
 def test_null_rates_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="nulls"):
-        em.null_rates([4], [30], nulls=["ceiling"])
+        null_models.null_rates([4], [30], nulls=["ceiling"])
     with pytest.raises(ValueError, match="sizes"):
-        em.null_rates([2], [30])
+        null_models.null_rates([2], [30])
     with pytest.raises(ValueError, match="items"):
-        em.null_rates([4], [0])
+        null_models.null_rates([4], [0])

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from matplotlib.figure import Figure
 
 from helpers import forecast as fc
+from helpers import forecast_scores
 from helpers.plotting import forecast as pf
 
 
@@ -114,7 +115,7 @@ def test_forecast_table_and_summary() -> None:
     assert set(ft["target_len"]) == {2, 3, fc.ALL_LENGTHS}
     assert (ft["lo"] <= ft["hi"] + 1e-12).all()
     assert ft["fitted"].sum() == 4 * 3 * len(fc.METHODS)
-    summ = fc.error_summary(ft)
+    summ = forecast_scores.error_summary(ft)
     assert len(summ) == 3 * len(fc.METHODS)
     assert summ.loc[summ.method == "toy", "hit"].all()
     with pytest.raises(ValueError, match="k"):
@@ -172,7 +173,7 @@ def test_forecast_plot_draws_the_table() -> None:
 
 def test_error_vs_k_plot_draws_the_errors() -> None:
     table = synthetic_table(seed_spread=0.2)
-    summ = fc.error_summary(pd.concat([fc.forecast_table(table, k, n_boot=0) for k in (3, 4, 5)]))
+    summ = forecast_scores.error_summary(pd.concat([fc.forecast_table(table, k, n_boot=0) for k in (3, 4, 5)]))
     ax = pf.plot_error_vs_k(summ).axes[0]
     lines = {line.get_label(): line for line in ax.lines}
     for method in fc.METHODS:
@@ -204,7 +205,7 @@ def test_plots_return_figures() -> None:
     ft = pd.concat([fc.forecast_table(table, k, n_boot=5) for k in (3, 4)])
     assert isinstance(pf.plot_forecast(ft, k=3), Figure)
     assert isinstance(pf.plot_forecast(ft, k=4, target_len=2, methods=("toy",)), Figure)
-    assert isinstance(pf.plot_error_vs_k(fc.error_summary(ft)), Figure)
+    assert isinstance(pf.plot_error_vs_k(forecast_scores.error_summary(ft)), Figure)
     arr = fc.sweep_arrays(table)
     assert isinstance(pf.plot_pass_rate(arr, 3, 4, sampled={1000: (1e-3, 5e-4, 2e-3)}), Figure)
     assert isinstance(pf.plot_conditionals(arr, 3, 4), Figure)
@@ -320,11 +321,11 @@ def test_sweep_arrays_rejects_bad_tables() -> None:
 def test_error_summary_rejects_bad_input() -> None:
     ft = fc.forecast_table(synthetic_table(), 3, n_boot=0)
     with pytest.raises(ValueError, match="forecasts"):
-        fc.error_summary(ft.drop(columns=["measured"]))
+        forecast_scores.error_summary(ft.drop(columns=["measured"]))
     with pytest.raises(ValueError, match="forecasts"):
-        fc.error_summary(ft.iloc[:0])
+        forecast_scores.error_summary(ft.iloc[:0])
     with pytest.raises(ValueError, match="tolerance"):
-        fc.error_summary(ft, -0.1)
+        forecast_scores.error_summary(ft, -0.1)
 
 
 # ------------------------------------------------------------------ naive baselines and scores
@@ -348,21 +349,21 @@ def test_baselines_are_the_last_value_and_a_clipped_line() -> None:
 
 def test_scores_of_forecasts() -> None:
     ft = fc.forecast_table(synthetic_table(), 4, n_boot=0)
-    scored = fc.score_forecasts(ft)
+    scored = forecast_scores.score_forecasts(ft)
     exact = scored[scored.method == "toy"]  # the toy model is exact on this table
     assert exact["abs_error"].max() < 1e-9 and exact["logodds_error"].abs().max() < 1e-6
     assert exact["covered"].all()  # n_boot = 0: the interval is the point, which equals the measurement
     assert (ft["trials"] == np.where(ft["target_len"] == fc.ALL_LENGTHS, 2000 * 3, 1000 * 3)).all()
     row = pd.DataFrame([dict(task="t", method="m", k=3, target_len=4, params=10, measured=0.2, forecast=0.1,
                              lo=0.05, hi=0.15, trials=1000.0)])
-    s = fc.score_forecasts(row).iloc[0]
+    s = forecast_scores.score_forecasts(row).iloc[0]
     assert s.rel_error == pytest.approx(0.5)
     want = math.log(100.5 / 900.5) - math.log(200.5 / 800.5)  # both rates smoothed: (r T + 1/2) / (T + 1)
     assert s.logodds_error == pytest.approx(want)
     assert not s.covered
-    zero = fc.score_forecasts(row.assign(measured=0.0)).iloc[0]
+    zero = forecast_scores.score_forecasts(row.assign(measured=0.0)).iloc[0]
     assert math.isnan(zero.rel_error) and math.isfinite(zero.logodds_error)
-    summ = fc.error_summary(ft)
+    summ = forecast_scores.error_summary(ft)
     assert {"rel_error", "logodds_error", "covered", "hit"} <= set(summ.columns)
     with pytest.raises(ValueError, match="forecasts"):
-        fc.score_forecasts(ft.drop(columns=["trials"]))
+        forecast_scores.score_forecasts(ft.drop(columns=["trials"]))

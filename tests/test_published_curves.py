@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import emergence as em
+from helpers import null_models
 from helpers import published
 from helpers import resolution as res
 from helpers.published import curves as cv
@@ -275,7 +276,7 @@ def test_zeros_before_scores() -> None:
 def test_expected_chance_flags_sums_the_null_rates() -> None:
     scores = pd.DataFrame({"n_scales": [3, 4, 4, 6], "n_items": pd.array([100, None, 100, 30], dtype="Float64")})
     got = cv.expected_chance_flags(scores, assumed_items=100, num_tasks=2000, seed=1)
-    want = 0 + 2 * em.null_flag_rate(4, 100, num_tasks=2000, seed=1) + em.null_flag_rate(6, 30, num_tasks=2000, seed=1)
+    want = 0 + 2 * null_models.null_flag_rate(4, 100, num_tasks=2000, seed=1) + null_models.null_flag_rate(6, 30, num_tasks=2000, seed=1)
     assert got == pytest.approx(want)
     assert cv.expected_chance_flags(scores.iloc[:1]) == 0.0  # three scales are never flagged
     with pytest.raises(ValueError, match="assumed_items"):

@@ -13,10 +13,12 @@ helper modules it uses near its top.
     resolution.py        finite test sets: detection limits, exact binomial intervals, simulations    (chapter 4)
     arithmetic/          tasks, the tiny transformer family, training, evaluation, chance levels, sweep
                          tables, answer sampling, the sweep CLI                                 (chapters 5 and 7)
-    emergence.py         the emergence score (the paper's Eq. 1), audits of tidy tables, the synthetic
-                         benchmark, the null distribution; LOWER_IS_BETTER, declared once            (chapter 6)
+    emergence.py         the emergence score (the paper's Eq. 1), audits of tidy tables and the book's
+                         rules; LOWER_IS_BETTER, declared once                                        (chapter 6)
+    null_models.py       curves whose truth is known: a synthetic benchmark, smooth null curves      (chapter 6)
     audit.py             python -m helpers.audit: the audit of a reader's own CSV                     (chapter 6)
     forecast.py          power-law and logit fits on sweep tables, exact-match forecasts             (chapter 7)
+    forecast_scores.py   how good a forecast was: errors and interval coverage                        (chapter 7)
     vision/              offline datasets, CNN/autoencoder/sequence families, sharp and smooth metrics,
                          sweep tables, the sweep CLI                                                  (chapter 8)
     grokking.py          a grokking run: a sharp change over training steps                          (chapter 9)
@@ -34,7 +36,7 @@ Tidy tables speak one vocabulary: the scale is ``params``, the answer length ``t
 """
 
 __all__ = [
-    "emergence_claims", "toy_model", "metrics", "simulation", "resolution", "arithmetic", "emergence", "audit",
-    "forecast", "vision", "grokking", "other_side", "published", "plotting", "widgets", "coursework", "sweeps",
+    "emergence_claims", "toy_model", "metrics", "simulation", "resolution", "arithmetic", "emergence", "null_models", "audit",
+    "forecast", "forecast_scores", "vision", "grokking", "other_side", "published", "plotting", "widgets", "coursework", "sweeps",
     "cache", "parallel", "validation",
 ]

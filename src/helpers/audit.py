@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import emergence as em
+from . import null_models
 
 __all__ = ["OUTPUT_FILES", "SKIPPED_FILE", "read_results", "audit_csv", "summary", "chance_report", "main"]
 
@@ -174,7 +175,7 @@ def summary(scores: pd.DataFrame, skipped: pd.DataFrame | None = None, *, max_ro
 
 def chance_report(scores: pd.DataFrame, n_items: int, *, threshold: float = em.DEFAULT_THRESHOLD,
                   num_tasks: int = 2000, seed: int = 0) -> str:
-    """Chance flag rates of smooth null curves (``emergence.null_rates``, both nulls) at the numbers of
+    """Chance flag rates of smooth null curves (``null_models.null_rates``, both nulls) at the numbers of
     scales of ``scores`` and a test set of ``n_items`` items, as a few short lines of text.
 
     Taught in chapter 6, section 'Bring your own results'.
@@ -182,14 +183,14 @@ def chance_report(scores: pd.DataFrame, n_items: int, *, threshold: float = em.D
     if not isinstance(scores, pd.DataFrame) or "n_scales" not in scores.columns or len(scores) == 0:
         raise ValueError("scores must be a non-empty audit table with an n_scales column")
     sizes = sorted(int(k) for k in scores["n_scales"].unique())
-    rates = em.null_rates(sizes, [n_items], threshold=threshold, num_tasks=num_tasks, seed=seed)
-    table = rates.pivot(index="n_sizes", columns="null", values="rate")[list(em.NULLS)]
+    rates = null_models.null_rates(sizes, [n_items], threshold=threshold, num_tasks=num_tasks, seed=seed)
+    table = rates.pivot(index="n_sizes", columns="null", values="rate")[list(null_models.NULLS)]
     lines = [f"smooth curves flagged by chance with {n_items:,} test items ({num_tasks:,} simulated each):"]
     for k, row in table.iterrows():
-        parts = ", ".join(f"{name} {100 * row[name]:.1f} %" for name in em.NULLS)
+        parts = ", ".join(f"{name} {100 * row[name]:.1f} %" for name in null_models.NULLS)
         lines.append(f"  {k} sizes: {parts}")
     lines.append("  (true accuracy linear in log N: " +
-                 "; ".join(f"{name} {a:g} to {b:g}" for name, (a, b) in em.NULLS.items()) + ")")
+                 "; ".join(f"{name} {a:g} to {b:g}" for name, (a, b) in null_models.NULLS.items()) + ")")
     return "\n".join(lines)
 
 

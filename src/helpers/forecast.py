@@ -18,10 +18,7 @@ Two naive baselines (``BASELINES``), scored beside them:
 ``last``         the exact match of the largest fitted model, carried flat to every larger size.
 ``log_linear``   EM = a + b ln N, a least-squares line on the k smallest, clipped to [0, 1].
 
-Scores (``score_forecasts``): the absolute error, the relative error |forecast - measured| / measured,
-the log-odds error logit(forecast) - logit(measured), both rates read at the test's resolution
-((rate * trials + 1/2) / (trials + 1), trials = items x seeds), and whether the bootstrap interval
-covers the measured value.
+How good each forecast was (errors, interval coverage) is scored in ``helpers.forecast_scores``.
 
 Any target length (``forecast_any_length``): one fit of a per-token quantity pooled over the measured
 lengths, pooled CE -> exp(-L CE(N)) (``toy``) or the pooled conditional rate qbar -> qbar(N)^L
@@ -59,8 +56,6 @@ __all__ = [
     "sweep_arrays",
     "forecast_em",
     "forecast_table",
-    "score_forecasts",
-    "error_summary",
     "ANY_LENGTH_METHODS",
     "forecast_any_length",
     "PowerLawInterval",
@@ -330,45 +325,6 @@ def forecast_table(table: pd.DataFrame, k: int, *, methods: tuple[str, ...] = ME
     out = pd.DataFrame(rows)
     out["error"] = out["forecast"] - out["measured"]
     return out
-
-
-def score_forecasts(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Every row of a forecast table with its errors: abs_error, rel_error, logodds_error and covered.
-
-    rel_error = |forecast - measured| / measured (NaN where measured is 0); logodds_error =
-    logit(forecast) - logit(measured), both rates first read at the test's resolution,
-    (rate * trials + 1/2) / (trials + 1), so that a measured 0 or 1 has a finite logit; covered:
-    lo <= measured <= hi (the bootstrap interval contains the measurement).
-
-    Taught in chapter 7, section 'Forecasting the largest model'.
-    """
-    need = {"task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi", "trials"}
-    if not isinstance(forecasts, pd.DataFrame) or not need <= set(forecasts.columns) or len(forecasts) == 0:
-        raise ValueError(f"forecasts must be a non-empty table from forecast_table with columns {sorted(need)}")
-    out = forecasts.copy()
-    m, f, t = (out[c].to_numpy(dtype=float) for c in ("measured", "forecast", "trials"))
-    out["abs_error"] = np.abs(f - m)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["rel_error"] = np.where(m > 0, np.abs(f - m) / m, np.nan)
-    out["logodds_error"] = logit(smoothed_rate(f * t, t)) - logit(smoothed_rate(m * t, t))
-    out["covered"] = (out["lo"] <= m + 1e-12) & (m <= out["hi"] + 1e-12)
-    return out
-
-
-def error_summary(forecasts: pd.DataFrame, tolerance: float = 0.10) -> pd.DataFrame:
-    """For each task, method, k and length, the forecast of the largest model and its scores
-    (``score_forecasts``), and hit: abs_error <= tolerance.
-
-    Taught in chapter 7, section 'Forecasting the largest model'.
-    """
-    tolerance = check_real("tolerance", tolerance, low=0)
-    scored = score_forecasts(forecasts)
-    largest = scored[scored["params"] == scored.groupby("task")["params"].transform("max")]
-    cols = ["task", "method", "k", "target_len", "params", "measured", "forecast", "lo", "hi", "abs_error",
-            "rel_error", "logodds_error", "covered"]
-    out = largest[cols].copy()
-    out["hit"] = out["abs_error"] <= tolerance
-    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------- any target length

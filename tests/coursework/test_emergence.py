@@ -9,6 +9,7 @@ import pytest
 import sympy as sp
 
 from helpers import emergence as em
+from helpers import null_models
 from helpers.coursework import emergence as ce
 from tests.coursework import assert_rejects
 
@@ -38,7 +39,7 @@ def chance_rate() -> tuple:
 
 
 def metric_share() -> tuple:
-    bench = em.synthetic_benchmark(em.BenchmarkConfig())
+    bench = null_models.synthetic_benchmark(null_models.BenchmarkConfig())
     flagged_metrics, ce_early = [], []
     for (_, metric), g in bench.groupby(["task", "metric"]):
         g = g.sort_values("params")

@@ -11,6 +11,7 @@ import pytest
 
 from helpers import coursework as cw
 from helpers.emergence import emergence_score
+from helpers import null_models
 from tests.coursework import assert_rejects
 
 PARAMS = np.array([200.0, 500, 1e3, 3e3, 1e4, 3e4, 1e5])
@@ -204,8 +205,8 @@ def test_stretch_names_the_mid_range_null_and_percentages() -> None:
     values = np.array([0.0, 0.0, 0.0, 0.8])
     floor = cw.check_vision_stretch  # 4 sizes, 30 items: near floor about a third, mid-range about 5 %
     from helpers import emergence as em
-    near = em.null_flag_rate(4, 30, num_tasks=20000, start=0, stop=0.05, seed=3)
-    mid = em.null_flag_rate(4, 30, num_tasks=20000, seed=3)
+    near = null_models.null_flag_rate(4, 30, num_tasks=20000, start=0, stop=0.05, seed=3)
+    mid = null_models.null_flag_rate(4, 30, num_tasks=20000, seed=3)
     assert floor(values, params, math.inf, 30, near).startswith("✓")
     assert "mid-range" in assert_rejects("ex-vision-stretch", values, params, math.inf, 30, mid)
     assert "percentage" in assert_rejects("ex-vision-stretch", values, params, math.inf, 30, 100 * near)

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 
 from .. import emergence as em
+from .. import null_models
 from .checking import CheckPassed, as_number, check_name, diagnose, verdict
 
 __all__ = ["CHECKS", "check_emerge_three_sizes", "check_emerge_chance_rate", "check_emerge_metric_share"]
@@ -42,7 +43,7 @@ def check_emerge_three_sizes(max_score: float, min_score: float) -> CheckPassed:
 
 @lru_cache(maxsize=16)
 def _rate(n_sizes: int, n_items: int) -> float:
-    return em.null_flag_rate(n_sizes, n_items, num_tasks=CHANCE_TASKS, seed=12345)
+    return null_models.null_flag_rate(n_sizes, n_items, num_tasks=CHANCE_TASKS, seed=12345)
 
 
 def check_emerge_chance_rate(rate_4: float, rate_5: float, n_items: int = 100) -> CheckPassed:
@@ -72,7 +73,7 @@ def check_emerge_metric_share(share_em_mcg: float, early_share_ce: float) -> Che
     Used in chapter 6, section 'Exercises'.
     """
     got_share, got_early = as_number("share_em_mcg", share_em_mcg), as_number("early_share_ce", early_share_ce)
-    scores = em.benchmark_scores()
+    scores = null_models.benchmark_scores()
     flagged = scores[scores["emergent"]]
     want_share = float(flagged["metric"].isin(["exact_match", "multiple_choice_grade"]).mean())
     ce = flagged[flagged["metric"] == "cross_entropy"]

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import spearmanr
 
 from .. import emergence as em
+from .. import null_models
 from ..emergence import DEFAULT_THRESHOLD, emergence_score, relative_score
 from .checking import CheckPassed, SelfCheckError, as_number, as_numbers, check_name, diagnose, verdict
 
@@ -243,13 +244,13 @@ def check_vision_stretch(values: Sequence[float], params: Sequence[float], relat
     else:
         problems.append(diagnose("relative", r_got, r_want, rtol=0.02, atol=0.02, known=[
             (r_want * (params.size - 1), "that is the emergence score itself; divide it by n - 1")]))
-    start, stop = em.NULLS["near floor"]
-    rate_want = em.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, start=start, stop=stop, seed=4321)
-    mid = em.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, seed=4321)
+    start, stop = null_models.NULLS["near floor"]
+    rate_want = null_models.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, start=start, stop=stop, seed=4321)
+    mid = null_models.null_flag_rate(params.size, int(n_items), num_tasks=NULL_TASKS, seed=4321)
     known = []
     if abs(mid - rate_want) > 2 * NULL_ATOL:
         known.append((mid, "that is the mid-range null (0.3 to 0.5); use the near-floor one, "
-                           "emergence.NULLS['near floor']"))
+                           "null_models.NULLS['near floor']"))
     if rate_got > 1 and abs(rate_got / 100 - rate_want) <= NULL_ATOL:
         problems.append("floor_rate: give a share between 0 and 1, not a percentage")
     else:

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import emergence as em
+from .. import null_models
 from ..validation import check_int, check_real
 from . import METRIC_COLORS, new_figure
 
@@ -129,7 +130,7 @@ def plot_flagged_curves(results: pd.DataFrame, scores: pd.DataFrame, *, max_curv
 
 def plot_null_rates(rates: pd.DataFrame) -> Figure:
     """Share of null (smooth) curves flagged, against the number of scales, one line per test-set size;
-    one panel per null model when ``rates`` has a ``null`` column (``emergence.null_rates``).
+    one panel per null model when ``rates`` has a ``null`` column (``null_models.null_rates``).
 
     Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
     """
@@ -160,7 +161,7 @@ def plot_null_rates(rates: pd.DataFrame) -> Figure:
 
 def plot_chance_emergence(threshold: float = em.DEFAULT_THRESHOLD, n_sizes: int = 4, n_items: int = 100, *,
                           null: str = "mid-range", num_tasks: int = 400, seed: int = 0) -> Figure:
-    """Null tasks (accuracy rising linearly in log N, ``emergence.NULLS[null]``): histogram of R and the
+    """Null tasks (accuracy rising linearly in log N, ``null_models.NULLS[null]``): histogram of R and the
     flagged curves.
 
     Taught in chapter 6, section 'Emergence by chance: many curves, few sizes, small test sets'.
@@ -168,9 +169,9 @@ def plot_chance_emergence(threshold: float = em.DEFAULT_THRESHOLD, n_sizes: int 
     threshold = check_real("threshold", threshold, low=0, low_open=True)
     n_sizes = check_int("n_sizes", n_sizes, low=3, high=40)
     n_items = check_int("n_items", n_items, low=1)
-    if null not in em.NULLS:
-        raise ValueError(f"null must be one of {list(em.NULLS)}; got {null!r}")
-    start, stop = em.NULLS[null]
+    if null not in null_models.NULLS:
+        raise ValueError(f"null must be one of {list(null_models.NULLS)}; got {null!r}")
+    start, stop = null_models.NULLS[null]
     rng = np.random.default_rng(seed)
     truth = np.linspace(start, stop, n_sizes)
     measured = rng.binomial(n_items, truth, size=(num_tasks, n_sizes)) / n_items

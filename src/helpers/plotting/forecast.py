@@ -1,7 +1,7 @@
 """Plots for chapter 7 (can we predict emergence?): forecasts of exact match against measurements.
 
 Every function is pure: it takes tables from ``helpers.forecast`` (``forecast_table``,
-``error_summary``, ``sweep_arrays``) or small arrays, and returns a new ``Figure``.
+``forecast_scores.error_summary``, ``sweep_arrays``) or small arrays, and returns a new ``Figure``.
 
 Symbols
 -------
@@ -91,7 +91,7 @@ def plot_error_vs_k(summary: pd.DataFrame, *, task: str | None = None, target_le
     """
     tolerance = check_real("tolerance", tolerance, low=0)
     if not isinstance(summary, pd.DataFrame) or "abs_error" not in summary.columns:
-        raise ValueError("summary must be a table from forecast.error_summary (over several k)")
+        raise ValueError("summary must be a table from forecast_scores.error_summary (over several k)")
     task = task if task is not None else str(summary["task"].iloc[0])
     rows = _pick(summary, task=task, target_len=target_len)
     fig, ax = new_figure(width=6.0, height=3.6)

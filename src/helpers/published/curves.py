@@ -24,6 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from .. import emergence as em
+from .. import null_models
 from ..validation import check_choice, check_int, check_real
 from .load import HIGHER_IS_BETTER
 
@@ -348,7 +349,7 @@ def rank_trend(pts: pd.DataFrame, by: list[str] | None = None, *, min_models: in
 def expected_chance_flags(scores: pd.DataFrame, *, assumed_items: int = 1000, num_tasks: int = 2000,
                           seed: int = 0) -> float:
     """Expected number of curves flagged by chance alone: the sum over ``scores``' curves of the null
-    model's flag rate (``emergence.null_flag_rate``: accuracy linear in log N, binomial noise) at the
+    model's flag rate (``null_models.null_flag_rate``: accuracy linear in log N, binomial noise) at the
     curve's number of scales and test-set size (``assumed_items`` where the source gives none)."""
     if not isinstance(scores, pd.DataFrame) or not {"n_scales", "n_items"} <= set(scores.columns):
         raise ValueError("scores must be an audit table from helpers.published.curves.audit()")
@@ -357,6 +358,6 @@ def expected_chance_flags(scores: pd.DataFrame, *, assumed_items: int = 1000, nu
     combos = pd.DataFrame({"n": scores["n_scales"].astype(int), "m": items}).value_counts()
     total = 0.0
     for (n, m), count in combos.items():
-        rate = em.null_flag_rate(min(int(n), 1000), int(m), num_tasks=num_tasks, seed=seed) if n >= 4 else 0.0
+        rate = null_models.null_flag_rate(min(int(n), 1000), int(m), num_tasks=num_tasks, seed=seed) if n >= 4 else 0.0
         total += count * rate
     return float(total)
