@@ -88,11 +88,6 @@ RIGHT = {
 }
 
 
-def test_right_answers_pass() -> None:
-    for label, right in RIGHT.items():
-        assert cwp.CHECKS[label](*right()).startswith(f"✓ {label}")
-
-
 def test_half_loss_rejections() -> None:
     from tests.coursework import assert_rejects
 
