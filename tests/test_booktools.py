@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from booktools import build, chapters, execute
+from booktools import build, chapters, execute, student
 from tests import JUPYTEXT_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -192,6 +192,94 @@ def test_nbval_writes_no_notebook_when_a_cell_fails_or_only_some_ran(tmp_path: P
     proc, written = run_nbval(notebook("x = 1", "x"), tmp_path, select="::Cell 0")
     assert "1 passed" in proc.stdout
     assert proc.returncode == 0 and not written.exists()
+
+
+def placeholder(label: str, source: str | None = None) -> nbformat.NotebookNode:
+    """A student placeholder as ``chapters.prepare`` puts it into a chapter for nbval."""
+    cell = nbformat.v4.new_code_cell(source or f'# your answer here\nraise NotImplementedError("Exercise {label}")\ncheck(x)')
+    cell.metadata["tags"] = [student.RAISES_TAG]
+    cell.metadata[student.META] = {student.STUDENT_CHECK: label}
+    return cell
+
+
+def test_nbval_checks_student_placeholders_and_leaves_them_out_of_the_book(tmp_path: Path) -> None:
+    # Placeholders run in the chapter's kernel: the right error passes, and the executed notebook (for the
+    # book) holds the chapter's own cells only, numbered 1, 2, 3.
+    nb = notebook("x = 6 * 7", "x + 1", "x")
+    nb.cells[2:2] = [placeholder("ex-a"), placeholder("ex-b")]
+    nb.metadata["mirage"] = {"chapter": "07_demo", "execution_key": "k"}
+    proc, written = run_nbval(nb, tmp_path)
+    assert proc.returncode == 0 and "5 passed" in proc.stdout, proc.stdout[-2000:]
+    out = nbformat.read(written, as_version=4)
+    code = [c for c in out.cells if c.cell_type == "code"]
+    assert [c.source for c in code] == ["x = 6 * 7", "x + 1", "x"]
+    assert [c.execution_count for c in code] == [1, 2, 3]
+    assert code[2].outputs[0].data["text/plain"] == "42" and code[2].outputs[0].execution_count == 3
+
+
+@pytest.mark.parametrize("source, message", [
+    ("x = 1", "got no error"),  # a placeholder that does not raise
+    ('raise NotImplementedError("Exercise ex-other")', "got NotImplementedError: Exercise ex-other"),
+    ("undefined_name", "got NameError: name 'undefined_name' is not defined"),
+])
+def test_nbval_fails_a_placeholder_that_does_not_raise_its_own_error(tmp_path: Path, source: str, message: str) -> None:
+    nb = notebook("x = 1", "x")
+    nb.cells[2:2] = [placeholder("ex-a", source)]
+    proc, written = run_nbval(nb, tmp_path)
+    assert proc.returncode == 1 and "1 failed" in proc.stdout and not written.exists()
+    assert "07_demo, student notebook: the placeholder of exercise ex-a must raise" in proc.stdout
+    assert message in proc.stdout, proc.stdout[-2000:]
+
+
+def test_placeholders_go_before_the_first_solution_cell(tmp_path: Path) -> None:
+    path = tmp_path / "07_synthetic.md"
+    path.write_text(SYNTHETIC_CHAPTER)
+    run = student.placeholder_run(path)
+    assert run is not None and run.before_code_cell == 1
+    assert [c.metadata[student.META][student.STUDENT_CHECK] for c in run.cells] == ["ex-toy-width", "ex-made-up"]
+    nb = chapters.with_placeholders(chapters.read_chapter(path), run)
+    code = [c.source.splitlines()[-1] for c in nb.cells if c.cell_type == "code"]
+    assert code == ["x = 1", "check_toy_width(width)", 'raise NotImplementedError("Exercise ex-made-up")',
+                    "secret_code = 2"]
+    # a code cell outside the solutions after an exercise: the student notebook is not the chapter's
+    # first cells plus placeholders, so the chapter's run cannot check it (tests/test_student.py runs it)
+    path.write_text(SYNTHETIC_CHAPTER.replace("Closing words.", "Closing words.\n\n```{code-cell} ipython3\ny = 2\n```"))
+    assert student.placeholder_run(path) is None
+
+
+SYNTHETIC_CHAPTER = JUPYTEXT_HEADER + '''
+# A chapter
+
+```{code-cell} ipython3
+x = 1
+```
+
+## Exercises
+
+```{exercise}
+:label: ex-toy-width
+
+Find the width with `check_toy_width(width)`.
+```
+
+:::{exercise}
+:label: ex-made-up
+Something without a self-check.
+:::
+
+````{solution-start} ex-toy-width
+:class: dropdown
+````
+
+```{code-cell} ipython3
+secret_code = 2
+```
+
+````{solution-end}
+````
+
+Closing words.
+'''
 
 
 def test_nbval_fails_a_dead_kernel_within_seconds_naming_notebook_and_cell(tmp_path: Path) -> None:

@@ -30,6 +30,9 @@ import nbformat
 
 from helpers.cache import atomic_write
 
+from . import student
+from .student import fold_paragraphs
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 CHAPTERS = BOOK / "chapters"
@@ -67,12 +70,6 @@ def read_chapter(path: Path) -> nbformat.NotebookNode:
 # chapter that says anything else is changed by JupyterLab on opening, and rewritten on saving.
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 JUPYTEXT_FORMAT = "md:myst"
-
-
-def fold_paragraphs(text: str) -> str:
-    """Markdown text with the line breaks inside each paragraph turned into spaces (blank lines kept)."""
-    paragraphs = re.split(r"\n[ \t]*\n", text.strip())
-    return "\n\n".join(" ".join(line.strip() for line in para.splitlines() if line.strip()) for para in paragraphs)
 
 
 def _normalised_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -213,14 +210,40 @@ def record(stems: list[str] | None = None, executed_dir: Path | None = None) -> 
         print(f"{path.name}: {save_snapshots(path, nb)} checked cells recorded")
 
 
+def with_placeholders(nb: nbformat.NotebookNode, run: student.PlaceholderRun | None) -> nbformat.NotebookNode:
+    """``nb`` (a chapter) with its student notebook's placeholders inserted where ``run`` says (in place)."""
+    if run is None:
+        return nb
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    at = code[run.before_code_cell] if run.before_code_cell < len(code) else len(nb.cells)
+    nb.cells[at:at] = [nbformat.from_dict(dict(c)) for c in run.cells]
+    return nb
+
+
+def without_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """``nb`` without the placeholder cells ``with_placeholders`` put in, code cells numbered again (in place)."""
+    nb.cells = [c for c in nb.cells if student.STUDENT_CHECK not in c.metadata.get(student.META, {})]
+    count = 0
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.execution_count is not None:
+            count += 1
+            cell.execution_count = count
+            for out in cell.outputs:
+                if out.output_type == "execute_result":
+                    out.execution_count = count
+    return nb
+
+
 def prepare(outdir: Path) -> None:
-    """Write each chapter as ``outdir/<chapter>.ipynb`` with the recorded outputs of its checked cells."""
+    """Write each chapter as ``outdir/<chapter>.ipynb`` for nbval: the recorded outputs of its checked cells
+    in place, and its student notebook's placeholders where that notebook runs them (``student.placeholder_run``)."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     for old in outdir.glob("*.ipynb"):
         old.unlink()
     problems = []
     inputs = inputs_version()
+    refs = student.book_references(CHAPTERS)
     for path in chapter_paths():
         nb = read_chapter(path)
         snap_file = snapshot_file(path.stem)
@@ -240,6 +263,7 @@ def prepare(outdir: Path) -> None:
         if unused:
             problems.append(f"{path.name}: recorded outputs {unused} belong to no checked cell")
         nb.metadata["mirage"] = {"chapter": path.stem, "execution_key": execution_key(path, inputs)}
+        with_placeholders(nb, student.placeholder_run(path, refs))
         nbformat.write(nb, outdir / f"{path.stem}.ipynb")
     if problems:
         sys.exit("\n".join(problems) + "\nRecord reference outputs with `make snapshots` "

@@ -9,6 +9,9 @@
   whole to one worker (``NotebookScheduling``; xdist's own grouping by ``xdist_group`` marks does not
   work with pytest 9, which ignores the node id xdist rewrites). Notebooks, and tests marked ``heavy``,
   are scheduled first, longest first (give ``--no-loadscope-reorder`` so xdist keeps that order).
+- A chapter's student notebook is checked in the same run: ``chapters.prepare`` puts its placeholders
+  just before the chapter's first solution cell (``student.placeholder_run``), and each must raise the
+  NotImplementedError naming its exercise, and nothing else; they are left out of the executed notebook.
 - A cell times out after ``execute.CELL_TIMEOUT`` seconds unless ``--nbval-cell-timeout`` says otherwise,
   and a kernel that dies while a cell runs fails that cell within a second instead of at the timeout.
 """
@@ -26,7 +29,7 @@ import pytest
 
 from helpers.cache import atomic_write
 
-from . import chapters, execute
+from . import chapters, execute, student
 
 _NBVAL_DEFAULT_TIMEOUT = 2000  # nbval's own default for --nbval-cell-timeout
 _POLL_SECONDS = 1.0
@@ -131,6 +134,25 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
             f.write(json.dumps(line) + "\n")
 
 
+def _placeholder_label(item: pytest.Item) -> str | None:
+    """The exercise label of a student placeholder that ``chapters.prepare`` put into a chapter; else None."""
+    return item.cell.metadata.get(student.META, {}).get(student.STUDENT_CHECK) if _is_cell(item) else None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    result = yield
+    label = _placeholder_label(item)
+    if label is not None:  # nbval let it raise (tag raises-exception): it must raise exactly its own error
+        errors = [o for o in item.test_outputs or [] if o.get("output_type") == "error"]
+        got = ", ".join(f"{e['ename']}: {e['evalue']}" for e in errors) or "no error"
+        if [(e["ename"], e["evalue"]) for e in errors] != [("NotImplementedError", f"Exercise {label}")]:
+            pytest.fail(f"{Path(str(item.fspath)).stem}, student notebook: the placeholder of exercise {label} "
+                        f"must raise NotImplementedError('Exercise {label}') and nothing else; got {got}",
+                        pytrace=False)
+    return result
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     outcome = yield
@@ -166,6 +188,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     if getattr(notebook, "_mirage_failed", False) or not whole or target.parent == Path(str(notebook.fspath)).parent:
         target.unlink(missing_ok=True)  # never leave a stale, partial or broken notebook for the book
         return
+    nb = chapters.without_placeholders(nbformat.from_dict(nb))
     meta = nb.metadata.get("mirage", {})
     meta["seconds"] = round(time.perf_counter() - notebook._mirage_start, 1)
     nb.metadata["mirage"] = meta
