@@ -41,8 +41,14 @@ def test_jupyterlab_myst_is_enabled_and_ok() -> None:
     assert "enabled" in line and "OK" in line, text
 
 
-def test_a_chapter_opens_with_its_myst_rendered() -> None:
-    state = labview.open_in_lab(CHAPTER, SHOTS / "chapter-04-lab.png")
+@pytest.fixture(scope="module")
+def chapter_in_lab() -> dict:
+    """Chapter 4 opened in JupyterLab (a screenshot taken), then saved there as a student would."""
+    return labview.open_in_lab(CHAPTER, SHOTS / "chapter-04-lab.png", save=True)
+
+
+def test_a_chapter_opens_with_its_myst_rendered(chapter_in_lab: dict) -> None:
+    state = chapter_in_lab
     assert not state["extension_failures"], state["extension_failures"]  # every extension loaded as built
     assert state["myst_rendered"] >= state["markdown_cells"] - 2 > 0  # (a cell far below may still be pending)
     assert state["admonitions"] >= 1, "the learning-goals admonition is not rendered"
@@ -54,16 +60,17 @@ def test_a_student_notebook_opens_with_its_myst_rendered(tmp_path: Path) -> None
     nb, _ = student.student_notebook(CHAPTER)
     path = tmp_path / "04_resolution.ipynb"
     nbformat.write(nb, path)
-    state = labview.open_in_lab(path, SHOTS / "student-04-lab.png")
-    labview.open_in_lab(path, SHOTS / "student-04-lab-figure.png", scroll_to="Figure 4.1.")
-    labview.open_in_lab(path, SHOTS / "student-04-lab-exercise.png", scroll_to="Exercise 4.2 (")
+    state = labview.open_in_lab(path, SHOTS / "student-04-lab.png",
+                                views=[("Figure 4.1.", SHOTS / "student-04-lab-figure.png"),
+                                       ("Exercise 4.2 (", SHOTS / "student-04-lab-exercise.png")])
     assert not state["extension_failures"], state["extension_failures"]
     assert state["admonitions"] >= 1 and not state["raw_class_option"]
     assert state["raw_roles"] == 0, "citations or references left as raw roles"
+    assert all((SHOTS / f"student-04-lab{end}.png").stat().st_size > 10_000 for end in ("", "-figure", "-exercise"))
 
 
-def test_saving_a_chapter_in_jupyterlab_changes_nothing() -> None:
+def test_saving_a_chapter_in_jupyterlab_changes_nothing(chapter_in_lab: dict) -> None:
     # Opened and saved in JupyterLab (through jupytext), a chapter stored in its normal form comes back
     # byte for byte (`make normalise` writes that form).
-    state = labview.open_in_lab(CHAPTER, save=True)
-    assert state["saved_text"] == CHAPTER.read_text(encoding="utf-8"), "run `make normalise`"
+    assert chapter_in_lab["saved_text"] == CHAPTER.read_text(encoding="utf-8"), "run `make normalise`"
+

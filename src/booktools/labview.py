@@ -29,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -260,12 +261,14 @@ SAVE = ("Array.from(jupyterapp.shell.widgets('main')).find(w => w.context && w.c
 
 
 def open_in_lab(path: Path, screenshot: Path | None = None, *, scroll_to: str | None = None,
-                timeout: float = 120, save: bool = False) -> dict:
+                timeout: float = 120, save: bool = False, views: Sequence[tuple[str, Path]] = ()) -> dict:
     """Open ``path`` (a chapter ``.md`` or an ``.ipynb``) in JupyterLab in headless Chromium.
 
     Returns what the page shows (``PAGE_STATE``); saves a PNG to ``screenshot`` when given, scrolled so
-    that the first element matching the CSS selector ``scroll_to`` is in view. With ``save``, JupyterLab
-    also saves the file (as a student pressing Ctrl+S would) and ``state["saved_text"]`` is what it wrote."""
+    that the first element matching the CSS selector ``scroll_to`` is in view, then one PNG per
+    ``(scroll_to, png)`` pair of ``views`` (same page: one server and one browser for all). With ``save``,
+    JupyterLab also saves the file (as a student pressing Ctrl+S would) and ``state["saved_text"]`` is
+    what it wrote."""
     path = Path(path).resolve()
     with tempfile.TemporaryDirectory(prefix="mirage-labview-") as tmp:
         shutil.copy2(path, Path(tmp) / path.name)
@@ -276,28 +279,34 @@ def open_in_lab(path: Path, screenshot: Path | None = None, *, scroll_to: str | 
             time.sleep(2)  # let the renderer finish typesetting math before reading or taking the picture
             state = browser.evaluate(PAGE_STATE)
             state["extension_failures"] = extension_failures(browser.events)
-            if scroll_to:  # a CSS selector, or the text of the cell to show at the top
-                found = browser.evaluate(
-                    f"(() => {{ const want = {json.dumps(scroll_to)}; let el = null;"
-                    " try { el = document.querySelector(want); } catch (e) {}"
-                    " if (!el) el = Array.from(document.querySelectorAll('.jp-Cell'))"
-                    "   .find(c => c.innerText.includes(want));"
-                    " if (el) { el.scrollIntoView({block: 'start'}); return true; }"
-                    # cells far down are not in the page yet (JupyterLab draws what is in view): go by the model
-                    " const panel = Array.from(jupyterapp.shell.widgets('main')).find(w => w.content && w.content.widgets);"
-                    " if (!panel) return false; const nb = panel.content;"
-                    " const i = nb.widgets.findIndex(c => c.model.sharedModel.getSource().includes(want));"
-                    " if (i < 0) return false; nb.activeCellIndex = i;"
-                    " return Promise.resolve(nb.scrollToItem(i, 'start')).then(() => true); })()")
-                if not found:
-                    raise LabViewError(f"nothing on the page matches {scroll_to!r}")
-                time.sleep(2)
-            if screenshot is not None:
-                browser.screenshot(screenshot)
+            for where, png in [(scroll_to, screenshot), *views]:
+                _show(browser, where, png)
             if save:
                 browser.evaluate(SAVE)
                 state["saved_text"] = (Path(tmp) / path.name).read_text(encoding="utf-8")
             return state
+
+
+def _show(browser: Browser, scroll_to: str | None, screenshot: Path | None) -> None:
+    """Scroll to ``scroll_to`` (a CSS selector or a cell's text; None: stay), then save ``screenshot``."""
+    if scroll_to:  # a CSS selector, or the text of the cell to show at the top
+        found = browser.evaluate(
+            f"(() => {{ const want = {json.dumps(scroll_to)}; let el = null;"
+            " try { el = document.querySelector(want); } catch (e) {}"
+            " if (!el) el = Array.from(document.querySelectorAll('.jp-Cell'))"
+            "   .find(c => c.innerText.includes(want));"
+            " if (el) { el.scrollIntoView({block: 'start'}); return true; }"
+            # cells far down are not in the page yet (JupyterLab draws what is in view): go by the model
+            " const panel = Array.from(jupyterapp.shell.widgets('main')).find(w => w.content && w.content.widgets);"
+            " if (!panel) return false; const nb = panel.content;"
+            " const i = nb.widgets.findIndex(c => c.model.sharedModel.getSource().includes(want));"
+            " if (i < 0) return false; nb.activeCellIndex = i;"
+            " return Promise.resolve(nb.scrollToItem(i, 'start')).then(() => true); })()")
+        if not found:
+            raise LabViewError(f"nothing on the page matches {scroll_to!r}")
+        time.sleep(2)
+    if screenshot is not None:
+        browser.screenshot(screenshot)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -251,6 +251,20 @@ def tail_rule_false_alarm(n: int, prob, level: float) -> np.ndarray:
     return np.minimum(1.0, np.array(out).reshape(prob.shape))
 
 
+def _binomtest_pvalues(k: int, n: int, rates: np.ndarray, max_entries: int = 2**22) -> np.ndarray:
+    """Two-sided exact p-values of k in n at each of ``rates``, as ``stats.binomtest`` defines them (the
+    probability of every count no more likely than k, with its relative tolerance 1e-7), all at once."""
+    counts = np.arange(n + 1)
+    out = np.empty(len(rates))
+    step = max(1, max_entries // (n + 1))
+    for start in range(0, len(rates), step):
+        rate = rates[start:start + step, None]
+        pmf = stats.binom.pmf(counts, n, rate)
+        at_k = pmf[:, k:k + 1] * (1 + 1e-7)
+        out[start:start + step] = np.minimum(1.0, np.where(pmf <= at_k, pmf, 0.0).sum(axis=1))
+    return out
+
+
 def binomtest_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
     """Rates that scipy's two-sided exact test (``binomtest``) does not reject at level 1 - confidence.
 
@@ -272,7 +286,8 @@ def binomtest_interval(k: int, n: int, confidence: float = 0.95) -> tuple[float,
     low, high = binomial_ci(k, n, confidence)
     width = high - low
     grid = np.linspace(max(0.0, low - width), min(1.0, high + width), 2001)
-    ok = np.array([accepted(r) for r in grid])
+    ok = _binomtest_pvalues(k, n, grid) >= level  # a scan for where to look; the edges use scipy's test
+    ok |= grid == k / n
 
     def edge(inside: float, outside: float) -> float:
         for _ in range(60):

@@ -5,19 +5,24 @@ Two ways to explore the same plot:
 * ``live(plot_fn, **controls)``: ipywidgets sliders that redraw the plot. Needs a running kernel
   (JupyterLab); in the static book the sliders are shown but cannot redraw.
 * ``scrubber(plot_fn, name, values, fixed=...)``: the plot pre-drawn at each value and packed into a
-  JavaScript player (``matplotlib.animation`` ``to_jshtml``). Works in the static, offline book.
+  JavaScript player (``matplotlib.animation``'s ``HTMLWriter``). Works in the static, offline book.
 """
 
 from __future__ import annotations
 
+import base64
+import io
 import re
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
-from matplotlib.animation import ArtistAnimation
+import numpy as np
+from matplotlib.animation import HTMLWriter
 from matplotlib.figure import Figure
 
-from .plotting import figure_to_rgba
+from .plotting import figure_to_rgba8
 from .validation import check_int, check_real
 
 __all__ = ["live", "scrubber", "STATIC_DPI"]
@@ -105,23 +110,45 @@ def scrubber(
     if name in fixed:
         raise ValueError(f"name {name!r} is varied by the scrubber, so it must not also be in fixed")
 
-    frames = []
-    for value in values:
-        fig = plot_fn(**fixed, **{name: value})
-        frames.append(figure_to_rgba(fig, dpi=dpi))
-    height, width = frames[0].shape[:2]
+    frames = [figure_to_rgba8(plot_fn(**fixed, **{name: value}), dpi) for value in values]
     if any(f.shape != frames[0].shape for f in frames):
         raise ValueError("plot_fn must draw every frame at the same figure size")
-
+    width = frames[0].shape[1]
     strip = round(0.28 * dpi)  # pixels for the frame label under the plot (0.28 inch)
-    anim_fig = Figure(figsize=(width / dpi, (height + strip) / dpi), dpi=dpi)
-    ax = anim_fig.add_axes((0, strip / (height + strip), 1, height / (height + strip)))
-    ax.set_axis_off()
-    artists = []
-    for value, frame in zip(values, frames):
-        image = ax.imshow(frame, interpolation="none")
-        text = anim_fig.text(0.5, 0.5 * strip / (height + strip), label.format(name=name, value=value),
-                             ha="center", va="center", fontsize=11)
-        artists.append([image, text])
-    animation = ArtistAnimation(anim_fig, artists, interval=1000 / fps, blit=False)
-    return HTML(_offline_player(animation.to_jshtml(fps=fps, default_mode="once")))
+    pngs = [_png(np.concatenate([frame, _label_strip(label.format(name=name, value=value), width, strip, dpi)]))
+            for value, frame in zip(values, frames)]
+    return HTML(_offline_player(_player(pngs, fps)))
+
+
+def _label_strip(text: str, width: int, height: int, dpi: int) -> np.ndarray:
+    """An (height, width, 4) uint8 image of ``text`` centred in the figure's face colour."""
+    fig = Figure(figsize=((width + 1) / dpi, (height + 1) / dpi), dpi=dpi)
+    fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
+    return figure_to_rgba8(fig, dpi)[:height, :width]
+
+
+def _png(image: np.ndarray) -> bytes:
+    """PNG bytes of an (H, W, 4) uint8 image."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(image, "RGBA").save(buf, format="png")
+    return buf.getvalue()
+
+
+def _player(pngs: Sequence[bytes], fps: float) -> str:
+    """matplotlib's JavaScript player (``HTMLWriter``, as ``Animation.to_jshtml`` writes it) over finished
+    PNG frames: each frame is drawn once, not redrawn into an animation figure and encoded again."""
+
+    class Frames(HTMLWriter):
+        def add(self, png: bytes) -> None:
+            self._saved_frames.append(base64.encodebytes(png).decode("ascii"))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "player.html"
+        writer = Frames(fps=fps, embed_frames=True, default_mode="once")
+        writer.setup(Figure(), path, dpi=STATIC_DPI)
+        for png in pngs:
+            writer.add(png)
+        writer.finish()
+        return path.read_text()

@@ -31,7 +31,7 @@ import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "figure_to_rgba", "figure_to_png", "METRIC_COLORS", "sequential_colors"]
+__all__ = ["new_figure", "figure_to_rgba", "figure_to_rgba8", "figure_to_png", "METRIC_COLORS", "sequential_colors"]
 
 # One color per metric, used in every chapter so a reader learns them once.
 METRIC_COLORS: dict[str, str] = {
@@ -71,6 +71,19 @@ def figure_to_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
     fig.savefig(buf, format="png", dpi=dpi)
     buf.seek(0)
     return mpl.image.imread(buf, format="png")
+
+
+def figure_to_rgba8(fig: Figure, dpi: float = 100) -> np.ndarray:
+    """Rasterise a figure to an (H, W, 4) uint8 array, as ``savefig`` draws it, without PNG encoding.
+
+    Not taught: the figure conventions every plotting module shares.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    fig.set_dpi(dpi)
+    canvas.draw()
+    return np.array(canvas.buffer_rgba(), dtype=np.uint8)
 
 
 def figure_to_png(fig: Figure, dpi: float = 100) -> bytes:
