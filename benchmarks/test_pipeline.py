@@ -51,12 +51,13 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> float
     return seconds
 
 
-def category(test: str) -> str:
-    """Which part of `make test` a test id belongs to."""
+def category(row: dict) -> str:
+    """Which part of `make test` a timeline row (one test) belongs to."""
+    test = row["test"]
+    if row.get("student_placeholder") or "test_student_notebook_fails_only_at_its_placeholders" in test:
+        return "student notebooks"  # placeholders run in the chapter's kernel, or a whole student notebook
     if re.search(r"ipynb::Cell \d+$", test):
         return "chapters under nbval"
-    if "test_student_notebook_fails_only_at_its_placeholders" in test:
-        return "student notebooks"
     if test.startswith("tests/test_book.py"):
         return "book build and page checks"
     return "unit and property tests"
@@ -68,7 +69,7 @@ def breakdown(timeline: Path) -> tuple[dict[str, float], float, float]:
     by_cat: dict[str, float] = collections.defaultdict(float)
     by_run: dict[tuple[bool, str], list[float]] = {}
     for r in rows:
-        by_cat[category(r["test"])] += r["end"] - r["start"]
+        by_cat[category(r)] += r["end"] - r["start"]
         key = (r["test"].startswith("tests/test_book.py"), r["worker"])
         span = by_run.setdefault(key, [r["start"], r["end"], 0.0])
         span[0], span[1], span[2] = min(span[0], r["start"]), max(span[1], r["end"]), span[2] + r["end"] - r["start"]

@@ -4,6 +4,7 @@ book, and kernels that stall or die failing fast with the notebook and cell name
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import nbformat
 import pytest
 
 from booktools import build, chapters, execute, student
+from helpers.parallel import WORKERS_ENV
 from tests import JUPYTEXT_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,10 +168,11 @@ def run_nbval(nb: nbformat.NotebookNode, tmp_path: Path, *args: str,
     src.parent.mkdir(exist_ok=True)
     nbformat.write(nb, src)
     executed = tmp_path / "executed"
+    env = {k: v for k, v in os.environ.items() if k != WORKERS_ENV and not k.startswith("PYTEST_XDIST")}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", "booktools.nbval_plugin",
                            "--nbval-lax", "-q",
                            "--executed-dir", str(executed), str(src) + select, *args],
-                          capture_output=True, text=True, cwd=ROOT)
+                          capture_output=True, text=True, cwd=ROOT, env=env)
     return proc, executed / src.name
 
 
@@ -184,6 +187,17 @@ def test_nbval_writes_the_notebook_it_executed(tmp_path: Path) -> None:
     assert code[2].outputs[0].data["text/plain"] == "42" and code[2].outputs[0].execution_count == 3
     assert out.metadata["mirage"]["execution_key"] == "k" and out.metadata["mirage"]["seconds"] > 0
     nbformat.validate(out)
+
+
+def test_a_chapter_kernel_gets_its_share_of_the_cores(tmp_path: Path) -> None:
+    # Two xdist workers on this machine: each chapter kernel may start cores // 2 workers of its own.
+    nb = notebook("import os; print(os.environ['MIRAGE_WORKERS'])")
+    nb.metadata["mirage"] = {"chapter": "07_demo", "execution_key": "k"}
+    proc, written = run_nbval(nb, tmp_path, "-n", "2")
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    out = nbformat.read(written, as_version=4)
+    assert out.cells[1].outputs[0].text == f"{execute.cores_per_kernel(2)}\n"
+    assert execute.cores_per_kernel(1) == (os.cpu_count() or 1) and execute.cores_per_kernel(10**6) == 1
 
 
 def test_nbval_writes_no_notebook_when_a_cell_fails_or_only_some_ran(tmp_path: Path) -> None:
@@ -217,18 +231,17 @@ def test_nbval_checks_student_placeholders_and_leaves_them_out_of_the_book(tmp_p
     assert code[2].outputs[0].data["text/plain"] == "42" and code[2].outputs[0].execution_count == 3
 
 
-@pytest.mark.parametrize("source, message", [
-    ("x = 1", "got no error"),  # a placeholder that does not raise
-    ('raise NotImplementedError("Exercise ex-other")', "got NotImplementedError: Exercise ex-other"),
-    ("undefined_name", "got NameError: name 'undefined_name' is not defined"),
-])
-def test_nbval_fails_a_placeholder_that_does_not_raise_its_own_error(tmp_path: Path, source: str, message: str) -> None:
+def test_nbval_fails_a_placeholder_that_does_not_raise_its_own_error(tmp_path: Path) -> None:
+    bad = {"ex-a": ("x = 2", "got no error"),
+           "ex-b": ('raise NotImplementedError("Exercise ex-other")', "got NotImplementedError: Exercise ex-other"),
+           "ex-c": ("undefined_name", "got NameError: name 'undefined_name' is not defined")}
     nb = notebook("x = 1", "x")
-    nb.cells[2:2] = [placeholder("ex-a", source)]
+    nb.cells[2:2] = [placeholder(label, source) for label, (source, _) in bad.items()]
     proc, written = run_nbval(nb, tmp_path)
-    assert proc.returncode == 1 and "1 failed" in proc.stdout and not written.exists()
-    assert "07_demo, student notebook: the placeholder of exercise ex-a must raise" in proc.stdout
-    assert message in proc.stdout, proc.stdout[-2000:]
+    assert proc.returncode == 1 and "3 failed, 2 passed" in proc.stdout and not written.exists(), proc.stdout[-2000:]
+    for label, (_, message) in bad.items():
+        assert f"07_demo, student notebook: the placeholder of exercise {label} must raise" in proc.stdout
+        assert message in proc.stdout
 
 
 def test_placeholders_go_before_the_first_solution_cell(tmp_path: Path) -> None:

@@ -67,6 +67,18 @@ def test_bad_arguments_are_named(kwargs, match) -> None:
         parallel.map_in_workers(_pid_and_square, [1, 2], **kwargs)
 
 
+def test_default_workers_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(parallel.WORKERS_ENV, raising=False)
+    assert parallel.default_workers() == 2
+    monkeypatch.setenv(parallel.WORKERS_ENV, "1")
+    assert parallel.default_workers() == 1
+    assert parallel.map_in_workers(_pid_and_square, [2, 3]) == [(os.getpid(), 4), (os.getpid(), 9)]  # here: 1 worker
+    for bad in ("0", "two", "1.5", ""):
+        monkeypatch.setenv(parallel.WORKERS_ENV, bad)
+        with pytest.raises(ValueError, match=rf"MIRAGE_WORKERS must be a whole number of workers >= 1; got {bad!r}"):
+            parallel.map_in_workers(_pid_and_square, [2, 3])
+
+
 def test_fn_must_be_callable() -> None:
     with pytest.raises(ValueError, match="fn must be callable"):
         parallel.map_in_workers(3, [1, 2])

@@ -8,6 +8,9 @@ chapter's source, the helpers, results, data and pins: ``chapters.execution_key`
 executed notebook already carries the current key is not executed again, so ``make book`` after
 ``make test`` (whose nbval run writes the same notebooks) executes nothing.
 
+Each kernel may start ``cores_per_kernel`` worker processes of its own (``helpers.parallel``, through
+the environment variable ``MIRAGE_WORKERS``): one when two chapters run side by side on two cores.
+
 A cell that runs longer than ``CELL_TIMEOUT`` seconds fails, naming the chapter and the cell, and so
 does a kernel that dies (nbclient checks every second).
 
@@ -106,8 +109,16 @@ def is_current(target: Path, key: str) -> bool:
     return nb.metadata.get("mirage", {}).get("execution_key") == key
 
 
-def _execute_chapter(path: str, target: str, key: str) -> tuple[str, float]:
-    """Worker: execute one chapter and write it, atomically, to ``target``."""
+def cores_per_kernel(kernels: int) -> int:
+    """The cores each of ``kernels`` chapters executed side by side may use for worker processes of its own."""
+    return max(1, (os.cpu_count() or 1) // max(1, kernels))
+
+
+def _execute_chapter(path: str, target: str, key: str, cores: int) -> tuple[str, float]:
+    """Worker: execute one chapter (its kernel may start ``cores`` workers) and write it to ``target``."""
+    from helpers.parallel import WORKERS_ENV
+
+    os.environ[WORKERS_ENV] = str(cores)  # the kernel inherits it: helpers.parallel's default workers
     path = Path(path)
     nb, seconds = execute_notebook(chapters.read_chapter(path), name=path.name)
     atomic_write(Path(target), nbformat.writes(stamp(nb, path, key, seconds)).encode())
@@ -135,7 +146,7 @@ def execute_chapters(paths: list[Path], outdir: Path, *, force: bool = False, wo
 
     done, failures = {}, []
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_execute_chapter, *t): Path(t[0]).stem for t in todo}
+        futures = {pool.submit(_execute_chapter, *t, cores_per_kernel(workers)): Path(t[0]).stem for t in todo}
         with tqdm(total=len(todo), desc="executing chapters", unit="chapter", disable=not progress) as bar:
             for future in as_completed(futures):
                 try:

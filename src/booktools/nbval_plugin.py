@@ -12,6 +12,8 @@
 - A chapter's student notebook is checked in the same run: ``chapters.prepare`` puts its placeholders
   just before the chapter's first solution cell (``student.placeholder_run``), and each must raise the
   NotImplementedError naming its exercise, and nothing else; they are left out of the executed notebook.
+- Each chapter kernel may start ``execute.cores_per_kernel`` worker processes of its own (one per
+  xdist worker's share of the cores), as in ``booktools.execute``.
 - A cell times out after ``execute.CELL_TIMEOUT`` seconds unless ``--nbval-cell-timeout`` says otherwise,
   and a kernel that dies while a cell runs fails that cell within a second instead of at the timeout.
 """
@@ -51,6 +53,13 @@ def _is_cell(item: pytest.Item) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     if getattr(config.option, "nbval_cell_timeout", None) in (_NBVAL_DEFAULT_TIMEOUT, str(_NBVAL_DEFAULT_TIMEOUT)):
         config.option.nbval_cell_timeout = execute.CELL_TIMEOUT
+    # Each pytest-xdist worker runs one chapter kernel at a time: its share of the cores is what the
+    # chapter may use for worker processes of its own (helpers.parallel), as booktools.execute gives it.
+    from helpers.parallel import WORKERS_ENV
+
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", None):
+        kernels = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))  # (not in xdist's controller,
+        os.environ.setdefault(WORKERS_ENV, str(execute.cores_per_kernel(kernels)))  # whose env workers inherit)
     _watch_kernel_deaths()
 
 
@@ -130,6 +139,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     if timeline is not None:
         line = {"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "test": item.nodeid,
                 "start": start, "end": time.time()}
+        if _placeholder_label(item) is not None:
+            line["student_placeholder"] = _placeholder_label(item)
         with open(timeline, "a", encoding="utf-8") as f:  # one short append per test: lines never interleave
             f.write(json.dumps(line) + "\n")
 

@@ -6,11 +6,17 @@ another process was busy. This is the one worker pool of the book: chapters trai
 side by side with ``map_in_workers`` (results in input order), and the sweeps' cached runner
 (``helpers.cache.run_cached``) uses ``completed_in_workers`` (results as they finish, so each unit is
 cached the moment it is done).
+
+How many workers: two by default (one per core of the project's machine), or what the environment
+variable ``MIRAGE_WORKERS`` says. The book's executors set it to 1 in each chapter's kernel, since they
+already run one chapter per core: a chapter that started two more workers of its own would put three
+busy processes on two cores (chapter 5's training cell was seen to pass its 115 s limit that way).
 """
 
 from __future__ import annotations
 
 import atexit
+import os
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -20,10 +26,30 @@ from typing import Any, TypeVar
 
 from .validation import check_int
 
-__all__ = ["map_in_workers", "completed_in_workers", "shutdown"]
+__all__ = ["map_in_workers", "completed_in_workers", "shutdown", "default_workers", "WORKERS_ENV"]
+
+WORKERS_ENV = "MIRAGE_WORKERS"
+DEFAULT_WORKERS = 2
 
 T = TypeVar("T")
 _POOLS: dict[tuple[int, int], ProcessPoolExecutor] = {}  # (workers, threads) -> a pool kept for later calls
+
+
+def default_workers() -> int:
+    """The worker processes used when a call names none: ``MIRAGE_WORKERS`` if set, else 2.
+
+    Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
+    """
+    value = os.environ.get(WORKERS_ENV)
+    if value is None:
+        return DEFAULT_WORKERS
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if workers < 1 or str(workers) != value.strip():
+        raise ValueError(f"the environment variable {WORKERS_ENV} must be a whole number of workers >= 1; got {value!r}")
+    return workers
 
 
 def _init_worker(threads: int) -> None:
@@ -73,7 +99,7 @@ atexit.register(shutdown)
 
 def _checked(fn: Callable[[Any], T], items: Iterable[Any], workers: int, threads: int) -> list[Any]:
     """The items as a list, once ``fn``, ``workers`` and ``threads`` are known to be valid."""
-    check_int("workers", workers, low=1)
+    check_int("workers", workers, low=1, high=256)
     check_int("threads", threads, low=1)
     if not callable(fn):
         raise ValueError(f"fn must be callable; got {type(fn).__name__}")
@@ -104,9 +130,11 @@ def _results(fn: Callable[[Any], T], items: list[Any], workers: int, threads: in
             future.cancel()
 
 
-def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int = 2, threads: int = 1) -> list[T]:
+def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int | None = None,
+                   threads: int = 1) -> list[T]:
     """[fn(item) for item in items], computed in ``workers`` spawned processes of ``threads`` torch threads each.
 
+    ``workers``: by default ``default_workers()`` (2, or the environment's ``MIRAGE_WORKERS``).
     ``fn`` and the items must be picklable (a module-level function or a ``functools.partial`` of one).
     Results come back in the order of ``items``; put the slowest items first so no worker idles at the end.
     The worker processes are started on the first call and reused by later ones (``shutdown`` stops them).
@@ -115,11 +143,12 @@ def map_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int
 
     Used in chapter 5, section 'Prediction (b): resolution, with models trained now'.
     """
+    workers = default_workers() if workers is None else workers
     items = _checked(fn, items, workers, threads)
     return [result for _, result in _results(fn, items, workers, threads, in_order=True)]
 
 
-def completed_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int = 2,
+def completed_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, workers: int | None = None,
                          threads: int = 1) -> Iterator[tuple[Any, T]]:
     """(item, fn(item)) for every item, each as soon as it is computed, in the workers of ``map_in_workers``.
 
@@ -129,5 +158,6 @@ def completed_in_workers(fn: Callable[[Any], T], items: Iterable[Any], *, worker
 
     Used in chapter 5, section 'The committed sweep'.
     """
+    workers = default_workers() if workers is None else workers
     items = _checked(fn, items, workers, threads)
     return _results(fn, items, workers, threads, in_order=False)
