@@ -215,7 +215,8 @@ def test_student_notebook_runs_in_the_chapters_nbval_run(exported: dict[str, Pat
 
 
 @pytest.mark.heavy
-@pytest.mark.parametrize("stem", sorted(set(STEMS) - set(CHECKED_IN_NBVAL)))
+@pytest.mark.parametrize("stem", sorted(set(STEMS) - set(CHECKED_IN_NBVAL)) or [pytest.param(
+    None, marks=pytest.mark.skip(reason="every student notebook is executed inside its chapter's nbval run"))])
 def test_student_notebook_fails_only_at_its_placeholders(exported: dict[str, Path], stem: str) -> None:
     # Executed with errors allowed: each cell runs even after a placeholder has raised.
     nb, _ = execute.execute_notebook(nbformat.read(exported[stem], as_version=4), allow_errors=True,
