@@ -14,3 +14,47 @@ kernelspec:
   name: python3
 ---
 '''
+
+# A small chapter with two exercises, one solution gated by solution-start/-end and one ungated: what the
+# student exporter and the nbval placeholders are tested on (tests/test_student.py, tests/test_booktools.py).
+SYNTHETIC_CHAPTER = JUPYTEXT_HEADER + '''
+# A chapter
+
+```{code-cell} ipython3
+x = 1
+```
+
+## Exercises
+
+```{exercise}
+:label: ex-toy-width
+
+Find the width.
+```
+
+````{solution-start} ex-toy-width
+:class: dropdown
+````
+
+SECRET PROSE one.
+
+```{code-cell} ipython3
+secret_code = 2
+```
+
+More SECRET PROSE.
+
+````{solution-end}
+````
+
+:::{exercise}
+:label: ex-made-up
+Something without a self-check.
+:::
+
+```{solution} ex-made-up
+SECRET ungated solution.
+```
+
+Closing words.
+'''

@@ -16,7 +16,7 @@ import pytest
 
 from booktools import build, chapters, execute, student
 from helpers.parallel import WORKERS_ENV
-from tests import JUPYTEXT_HEADER
+from tests import JUPYTEXT_HEADER, SYNTHETIC_CHAPTER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -211,8 +211,8 @@ def test_nbval_writes_no_notebook_when_a_cell_fails_or_only_some_ran(tmp_path: P
 def placeholder(label: str, source: str | None = None) -> nbformat.NotebookNode:
     """A student placeholder as ``chapters.prepare`` puts it into a chapter for nbval."""
     cell = nbformat.v4.new_code_cell(source or f'# your answer here\nraise NotImplementedError("Exercise {label}")\ncheck(x)')
-    cell.metadata["tags"] = [student.RAISES_TAG]
-    cell.metadata[student.META] = {student.STUDENT_CHECK: label}
+    cell.metadata["tags"] = [chapters.RAISES_TAG]
+    cell.metadata[student.META] = {chapters.STUDENT_CHECK: label}
     return cell
 
 
@@ -247,9 +247,9 @@ def test_nbval_fails_a_placeholder_that_does_not_raise_its_own_error(tmp_path: P
 def test_placeholders_go_before_the_first_solution_cell(tmp_path: Path) -> None:
     path = tmp_path / "07_synthetic.md"
     path.write_text(SYNTHETIC_CHAPTER)
-    run = student.placeholder_run(path)
+    run = chapters.placeholder_run(path)
     assert run is not None and run.before_code_cell == 1
-    assert [c.metadata[student.META][student.STUDENT_CHECK] for c in run.cells] == ["ex-toy-width", "ex-made-up"]
+    assert [c.metadata[student.META][chapters.STUDENT_CHECK] for c in run.cells] == ["ex-toy-width", "ex-made-up"]
     nb = chapters.with_placeholders(chapters.read_chapter(path), run)
     code = [c.source.splitlines()[-1] for c in nb.cells if c.cell_type == "code"]
     assert code == ["x = 1", "check_toy_width(width)", 'raise NotImplementedError("Exercise ex-made-up")',
@@ -257,42 +257,8 @@ def test_placeholders_go_before_the_first_solution_cell(tmp_path: Path) -> None:
     # a code cell outside the solutions after an exercise: the student notebook is not the chapter's
     # first cells plus placeholders, so the chapter's run cannot check it (tests/test_student.py runs it)
     path.write_text(SYNTHETIC_CHAPTER.replace("Closing words.", "Closing words.\n\n```{code-cell} ipython3\ny = 2\n```"))
-    assert student.placeholder_run(path) is None
+    assert chapters.placeholder_run(path) is None
 
-
-SYNTHETIC_CHAPTER = JUPYTEXT_HEADER + '''
-# A chapter
-
-```{code-cell} ipython3
-x = 1
-```
-
-## Exercises
-
-```{exercise}
-:label: ex-toy-width
-
-Find the width with `check_toy_width(width)`.
-```
-
-:::{exercise}
-:label: ex-made-up
-Something without a self-check.
-:::
-
-````{solution-start} ex-toy-width
-:class: dropdown
-````
-
-```{code-cell} ipython3
-secret_code = 2
-```
-
-````{solution-end}
-````
-
-Closing words.
-'''
 
 
 def test_nbval_fails_a_dead_kernel_within_seconds_naming_notebook_and_cell(tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ import pytest
 
 from booktools import chapters, execute, student
 from helpers import coursework as cw
-from tests import JUPYTEXT_HEADER
+from tests import SYNTHETIC_CHAPTER
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "book" / "chapters").glob("*.md"))
@@ -189,11 +189,11 @@ def test_a_second_export_never_overwrites_a_students_work(tmp_path: Path) -> Non
 
 
 # Executing a student notebook repeats its chapter up to the first solution. Where the student notebook is
-# just that plus placeholders that raise at once (student.placeholder_run), the chapter's nbval run in
+# just that plus placeholders that raise at once (chapters.placeholder_run), the chapter's nbval run in
 # `make test` executes it: the placeholders run in the chapter's kernel before its first solution cell,
 # and each must raise its own NotImplementedError (booktools.nbval_plugin). Any other chapter's student
 # notebook is executed here, whole.
-CHECKED_IN_NBVAL = [p.stem for p in CHAPTERS if student.placeholder_run(p) is not None]
+CHECKED_IN_NBVAL = [p.stem for p in CHAPTERS if chapters.placeholder_run(p) is not None]
 
 
 @pytest.mark.parametrize("stem", CHECKED_IN_NBVAL)
@@ -201,15 +201,15 @@ def test_student_notebook_runs_in_the_chapters_nbval_run(exported: dict[str, Pat
     # What nbval executes of the prepared chapter, up to the last placeholder, is the student notebook's
     # code, cell for cell; every placeholder expects its own error, and no chapter cell is dropped.
     path = ROOT / "book" / "chapters" / f"{stem}.md"
-    prepared = chapters.with_placeholders(chapters.read_chapter(path), student.placeholder_run(path))
+    prepared = chapters.with_placeholders(chapters.read_chapter(path), chapters.placeholder_run(path))
     code = [c for c in prepared.cells if c.cell_type == "code"]
     mine = [c.source for c in nbformat.read(exported[stem], as_version=4).cells if c.cell_type == "code"]
     assert [c.source for c in code[:len(mine)]] == mine
-    placeholders = [c for c in code if student.STUDENT_CHECK in c.metadata.get(student.META, {})]
+    placeholders = [c for c in code if chapters.STUDENT_CHECK in c.metadata.get(student.META, {})]
     assert [c.source for c in placeholders] == mine[-len(placeholders):] and placeholders == code[len(mine) - len(placeholders):len(mine)]
     for cell in placeholders:
-        label = cell.metadata[student.META][student.STUDENT_CHECK]
-        assert PLACEHOLDER.search(cell.source)["label"] == label and cell.metadata["tags"] == [student.RAISES_TAG]
+        label = cell.metadata[student.META][chapters.STUDENT_CHECK]
+        assert PLACEHOLDER.search(cell.source)["label"] == label and cell.metadata["tags"] == [chapters.RAISES_TAG]
     chapter = [c.source for c in chapters.read_chapter(path).cells if c.cell_type == "code"]
     assert [c.source for c in code if c not in placeholders] == chapter
 
@@ -239,53 +239,10 @@ def test_student_notebook_fails_only_at_its_placeholders(exported: dict[str, Pat
 
 # --- the exporter on a small synthetic chapter (fast, no kernel) -------------------------------
 
-SYNTHETIC = JUPYTEXT_HEADER + '''
-# A chapter
-
-```{code-cell} ipython3
-x = 1
-```
-
-## Exercises
-
-```{exercise}
-:label: ex-toy-width
-
-Find the width.
-```
-
-````{solution-start} ex-toy-width
-:class: dropdown
-````
-
-SECRET PROSE one.
-
-```{code-cell} ipython3
-secret_code = 2
-```
-
-More SECRET PROSE.
-
-````{solution-end}
-````
-
-:::{exercise}
-:label: ex-made-up
-Something without a self-check.
-:::
-
-```{solution} ex-made-up
-SECRET ungated solution.
-```
-
-Closing words.
-'''
-
-
 def test_exporter_on_a_synthetic_chapter(tmp_path: Path) -> None:
     chapters = tmp_path / "book" / "chapters"
     chapters.mkdir(parents=True)
-    (chapters / "07_synthetic.md").write_text(SYNTHETIC)
+    (chapters / "07_synthetic.md").write_text(SYNTHETIC_CHAPTER)
     nb, exercises = student.student_notebook(chapters / "07_synthetic.md")
     assert exercises == [student.Exercise("ex-toy-width", "7.1"), student.Exercise("ex-made-up", "7.2")]
     text = "\n".join(c.source for c in nb.cells)
@@ -308,7 +265,7 @@ def test_exporter_on_a_synthetic_chapter(tmp_path: Path) -> None:
 
 
 def test_exporter_rejects_unclosed_solution(tmp_path: Path) -> None:
-    bad = SYNTHETIC.replace("````{solution-end}\n````\n", "")
+    bad = SYNTHETIC_CHAPTER.replace("````{solution-end}\n````\n", "")
     (tmp_path / "01_bad.md").write_text(bad)
     with pytest.raises(ValueError, match="solution-end"):
         student.student_notebook(tmp_path / "01_bad.md")

@@ -23,6 +23,7 @@ import json
 import platform
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -210,7 +211,58 @@ def record(stems: list[str] | None = None, executed_dir: Path | None = None) -> 
         print(f"{path.name}: {save_snapshots(path, nb)} checked cells recorded")
 
 
-def with_placeholders(nb: nbformat.NotebookNode, run: student.PlaceholderRun | None) -> nbformat.NotebookNode:
+# Executing a student notebook top to bottom repeats the chapter up to its first solution, then runs the
+# placeholders. Where the student notebook is exactly that (every placeholder raises before it does
+# anything), the chapter's own nbval run checks it: the placeholders run in the chapter's kernel just
+# before its first solution cell, each expected to raise its NotImplementedError (booktools.nbval_plugin).
+STUDENT_CHECK = "student_check"  # the key, in a cell's metadata["mirage"], of a placeholder nbval runs
+RAISES_TAG = "raises-exception"  # nbval's tag: the cell may raise, its error is an output
+
+
+@dataclass(frozen=True)
+class PlaceholderRun:
+    """Where a chapter's nbval run executes its student notebook's placeholders, and those cells."""
+
+    before_code_cell: int  # the chapter's code cell (0-based, among code cells) they run before
+    cells: tuple  # the placeholder code cells, tagged RAISES_TAG, metadata[student.META][STUDENT_CHECK] = label
+
+
+def _raises_first(source: str, label: str) -> bool:
+    """Whether ``source`` does nothing but raise the placeholder's NotImplementedError (comments before)."""
+    for line in source.splitlines():
+        if line.strip() == "" or line.lstrip().startswith("#"):
+            continue
+        return line == f'raise NotImplementedError("Exercise {label}")'
+    return False
+
+
+def placeholder_run(path: Path, refs: student.References | None = None) -> PlaceholderRun | None:
+    """How the chapter at ``path`` can check its student notebook in its own run; None where it cannot.
+
+    It can when the student notebook's code cells are the chapter's first code cells, unchanged, followed
+    by placeholders only, each raising before any other statement: then running those placeholders in the
+    chapter's kernel right after the shared cells is exactly executing the student notebook, and leaves
+    the kernel as it was for the rest of the chapter."""
+    chapter = [c.source for c in read_chapter(path).cells if c.cell_type == "code"]
+    nb, exercises = student.student_notebook(path, refs)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    shared = 0
+    while shared < min(len(chapter), len(code)) and code[shared].source == chapter[shared]:
+        shared += 1
+    tail = code[shared:]
+    labels = [c.metadata.get(student.META, {}).get("exercise") for c in tail]
+    if labels != [e.label for e in exercises] or not all(_raises_first(c.source, lab) for c, lab in zip(tail, labels)):
+        return None
+    cells = []
+    for cell, label in zip(tail, labels):
+        run = nbformat.v4.new_code_cell(cell.source)
+        run.metadata["tags"] = [RAISES_TAG]
+        run.metadata[student.META] = {STUDENT_CHECK: label}
+        cells.append(run)
+    return PlaceholderRun(shared, tuple(cells))
+
+
+def with_placeholders(nb: nbformat.NotebookNode, run: PlaceholderRun | None) -> nbformat.NotebookNode:
     """``nb`` (a chapter) with its student notebook's placeholders inserted where ``run`` says (in place)."""
     if run is None:
         return nb
@@ -222,7 +274,7 @@ def with_placeholders(nb: nbformat.NotebookNode, run: student.PlaceholderRun | N
 
 def without_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """``nb`` without the placeholder cells ``with_placeholders`` put in, code cells numbered again (in place)."""
-    nb.cells = [c for c in nb.cells if student.STUDENT_CHECK not in c.metadata.get(student.META, {})]
+    nb.cells = [c for c in nb.cells if STUDENT_CHECK not in c.metadata.get(student.META, {})]
     count = 0
     for cell in nb.cells:
         if cell.cell_type == "code" and cell.execution_count is not None:
@@ -236,7 +288,7 @@ def without_placeholders(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def prepare(outdir: Path) -> None:
     """Write each chapter as ``outdir/<chapter>.ipynb`` for nbval: the recorded outputs of its checked cells
-    in place, and its student notebook's placeholders where that notebook runs them (``student.placeholder_run``)."""
+    in place, and its student notebook's placeholders where that notebook runs them (``placeholder_run``)."""
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     for old in outdir.glob("*.ipynb"):
@@ -263,7 +315,7 @@ def prepare(outdir: Path) -> None:
         if unused:
             problems.append(f"{path.name}: recorded outputs {unused} belong to no checked cell")
         nb.metadata["mirage"] = {"chapter": path.stem, "execution_key": execution_key(path, inputs)}
-        with_placeholders(nb, student.placeholder_run(path, refs))
+        with_placeholders(nb, placeholder_run(path, refs))
         nbformat.write(nb, outdir / f"{path.stem}.ipynb")
     if problems:
         sys.exit("\n".join(problems) + "\nRecord reference outputs with `make snapshots` "

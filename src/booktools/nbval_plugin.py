@@ -10,7 +10,7 @@
   work with pytest 9, which ignores the node id xdist rewrites). Notebooks, and tests marked ``heavy``,
   are scheduled first, longest first (give ``--no-loadscope-reorder`` so xdist keeps that order).
 - A chapter's student notebook is checked in the same run: ``chapters.prepare`` puts its placeholders
-  just before the chapter's first solution cell (``student.placeholder_run``), and each must raise the
+  just before the chapter's first solution cell (``chapters.placeholder_run``), and each must raise the
   NotImplementedError naming its exercise, and nothing else; they are left out of the executed notebook.
 - Each chapter kernel may start ``execute.cores_per_kernel`` worker processes of its own (one per
   xdist worker's share of the cores), as in ``booktools.execute``.
@@ -147,7 +147,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
 
 def _placeholder_label(item: pytest.Item) -> str | None:
     """The exercise label of a student placeholder that ``chapters.prepare`` put into a chapter; else None."""
-    return item.cell.metadata.get(student.META, {}).get(student.STUDENT_CHECK) if _is_cell(item) else None
+    return item.cell.metadata.get(student.META, {}).get(chapters.STUDENT_CHECK) if _is_cell(item) else None
 
 
 @pytest.hookimpl(wrapper=True)

@@ -50,8 +50,7 @@ from helpers.cache import atomic_write
 
 
 __all__ = ["Exercise", "References", "book_references", "placeholder_source", "student_notebook",
-           "content_hash", "Exported", "export", "main", "DEFAULT_OUTDIR", "fold_paragraphs",
-           "PlaceholderRun", "placeholder_run", "STUDENT_CHECK", "RAISES_TAG"]
+           "content_hash", "Exported", "export", "main", "DEFAULT_OUTDIR", "fold_paragraphs"]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "book" / "chapters"
@@ -405,59 +404,6 @@ def student_notebook(path: Path, refs: References | None = None) -> tuple[nbform
     student.metadata[META] = {"chapter": path.stem, "exercises": [e.label for e in exercises]}
     student.metadata[META]["content_sha256"] = content_hash(student)
     return student, exercises
-
-
-# Executing a student notebook top to bottom repeats the chapter up to its first solution, then runs the
-# placeholders. Where the student notebook is exactly that (every placeholder raises before it does
-# anything), the chapter's own nbval run checks it: the placeholders run in the chapter's kernel just
-# before its first solution cell, each expected to raise its NotImplementedError (booktools.nbval_plugin).
-STUDENT_CHECK = "student_check"  # the key, in a cell's metadata[META], of a placeholder nbval runs
-RAISES_TAG = "raises-exception"  # nbval's tag: the cell may raise, its error is an output
-
-
-@dataclass(frozen=True)
-class PlaceholderRun:
-    """Where a chapter's nbval run executes its student notebook's placeholders, and those cells."""
-
-    before_code_cell: int  # the chapter's code cell (0-based, among code cells) they run before
-    cells: tuple  # the placeholder code cells, tagged RAISES_TAG, metadata[META][STUDENT_CHECK] = label
-
-
-def _raises_first(source: str, label: str) -> bool:
-    """Whether ``source`` does nothing but raise the placeholder's NotImplementedError (comments before)."""
-    for line in source.splitlines():
-        if line.strip() == "" or line.lstrip().startswith("#"):
-            continue
-        return line == f'raise NotImplementedError("Exercise {label}")'
-    return False
-
-
-def placeholder_run(path: Path, refs: References | None = None) -> PlaceholderRun | None:
-    """How the chapter at ``path`` can check its student notebook in its own run; None where it cannot.
-
-    It can when the student notebook's code cells are the chapter's first code cells, unchanged, followed
-    by placeholders only, each raising before any other statement: then running those placeholders in the
-    chapter's kernel right after the shared cells is exactly executing the student notebook, and leaves
-    the kernel as it was for the rest of the chapter."""
-    import jupytext
-
-    chapter = [c.source for c in jupytext.read(path).cells if c.cell_type == "code"]
-    nb, exercises = student_notebook(path, refs)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    shared = 0
-    while shared < min(len(chapter), len(code)) and code[shared].source == chapter[shared]:
-        shared += 1
-    tail = code[shared:]
-    labels = [c.metadata.get(META, {}).get("exercise") for c in tail]
-    if labels != [e.label for e in exercises] or not all(_raises_first(c.source, lab) for c, lab in zip(tail, labels)):
-        return None
-    cells = []
-    for cell, label in zip(tail, labels):
-        run = nbformat.v4.new_code_cell(cell.source)
-        run.metadata["tags"] = [RAISES_TAG]
-        run.metadata[META] = {STUDENT_CHECK: label}
-        cells.append(run)
-    return PlaceholderRun(shared, tuple(cells))
 
 
 def content_hash(nb: nbformat.NotebookNode) -> str:
