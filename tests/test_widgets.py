@@ -75,8 +75,12 @@ def test_scrubber_rejects_bad_arguments() -> None:
 
 
 def test_figure_to_rgba_has_the_figure_size() -> None:
-    img = figure_to_rgba(plot_line(), dpi=50)
-    assert img.shape == (100, 150, 4)
+    fig = plot_line()
+    canvas, dpi = fig.canvas, fig.dpi
+    img = figure_to_rgba(fig, dpi=50)
+    assert img.shape == (100, 150, 4) and img.dtype == np.uint8
+    assert fig.canvas is canvas and fig.dpi == dpi  # the figure is left as it was
+    assert figure_to_rgba(fig, dpi=50).tobytes() == img.tobytes()
 
 
 def test_live_builds_sliders_for_the_plot_arguments() -> None:

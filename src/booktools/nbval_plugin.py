@@ -139,8 +139,8 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
     if timeline is not None:
         line = {"worker": os.environ.get("PYTEST_XDIST_WORKER", "main"), "test": item.nodeid,
                 "start": start, "end": time.time()}
-        if _placeholder_label(item) is not None:
-            line["student_placeholder"] = _placeholder_label(item)
+        if (label := _placeholder_label(item)) is not None:
+            line["student_placeholder"] = label
         with open(timeline, "a", encoding="utf-8") as f:  # one short append per test: lines never interleave
             f.write(json.dumps(line) + "\n")
 

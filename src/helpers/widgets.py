@@ -22,7 +22,7 @@ import numpy as np
 from matplotlib.animation import HTMLWriter
 from matplotlib.figure import Figure
 
-from .plotting import figure_to_rgba8
+from .plotting import figure_to_rgba
 from .validation import check_int, check_real
 
 __all__ = ["live", "scrubber", "STATIC_DPI"]
@@ -110,7 +110,7 @@ def scrubber(
     if name in fixed:
         raise ValueError(f"name {name!r} is varied by the scrubber, so it must not also be in fixed")
 
-    frames = [figure_to_rgba8(plot_fn(**fixed, **{name: value}), dpi) for value in values]
+    frames = [figure_to_rgba(plot_fn(**fixed, **{name: value}), dpi) for value in values]
     if any(f.shape != frames[0].shape for f in frames):
         raise ValueError("plot_fn must draw every frame at the same figure size")
     width = frames[0].shape[1]
@@ -124,7 +124,7 @@ def _label_strip(text: str, width: int, height: int, dpi: int) -> np.ndarray:
     """An (height, width, 4) uint8 image of ``text`` centred in the figure's face colour."""
     fig = Figure(figsize=((width + 1) / dpi, (height + 1) / dpi), dpi=dpi)
     fig.text(0.5, 0.5, text, ha="center", va="center", fontsize=11)
-    return figure_to_rgba8(fig, dpi)[:height, :width]
+    return figure_to_rgba(fig, dpi)[:height, :width]
 
 
 def _png(image: np.ndarray) -> bytes:
@@ -136,17 +136,19 @@ def _png(image: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+class _Frames(HTMLWriter):
+    """matplotlib's HTML player writer, fed finished PNG frames instead of grabbing a figure."""
+
+    def add(self, png: bytes) -> None:
+        self._saved_frames.append(base64.encodebytes(png).decode("ascii"))
+
+
 def _player(pngs: Sequence[bytes], fps: float) -> str:
     """matplotlib's JavaScript player (``HTMLWriter``, as ``Animation.to_jshtml`` writes it) over finished
     PNG frames: each frame is drawn once, not redrawn into an animation figure and encoded again."""
-
-    class Frames(HTMLWriter):
-        def add(self, png: bytes) -> None:
-            self._saved_frames.append(base64.encodebytes(png).decode("ascii"))
-
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "player.html"
-        writer = Frames(fps=fps, embed_frames=True, default_mode="once")
+        writer = _Frames(fps=fps, embed_frames=True, default_mode="once")
         writer.setup(Figure(), path, dpi=STATIC_DPI)
         for png in pngs:
             writer.add(png)

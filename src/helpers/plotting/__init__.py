@@ -27,11 +27,10 @@ from __future__ import annotations
 import io
 
 import matplotlib as mpl
-import matplotlib.image
 import numpy as np
 from matplotlib.figure import Figure
 
-__all__ = ["new_figure", "figure_to_rgba", "figure_to_rgba8", "figure_to_png", "METRIC_COLORS", "sequential_colors"]
+__all__ = ["new_figure", "figure_to_rgba", "figure_to_png", "METRIC_COLORS", "sequential_colors"]
 
 # One color per metric, used in every chapter so a reader learns them once.
 METRIC_COLORS: dict[str, str] = {
@@ -63,27 +62,22 @@ def sequential_colors(n: int, cmap: str = "viridis") -> list:
 
 
 def figure_to_rgba(fig: Figure, dpi: float = 100) -> np.ndarray:
-    """Rasterise a figure to an (H, W, 4) float array (used to turn pure plots into animation frames).
-
-    Not taught: the figure conventions every plotting module shares.
-    """
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    buf.seek(0)
-    return mpl.image.imread(buf, format="png")
-
-
-def figure_to_rgba8(fig: Figure, dpi: float = 100) -> np.ndarray:
-    """Rasterise a figure to an (H, W, 4) uint8 array, as ``savefig`` draws it, without PNG encoding.
+    """Rasterise a figure to an (H, W, 4) uint8 array, as ``savefig`` draws it (used to turn pure plots
+    into animation frames; raw pixels, no PNG encoding; the figure is left as it was).
 
     Not taught: the figure conventions every plotting module shares.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas = FigureCanvasAgg(fig)
-    fig.set_dpi(dpi)
-    canvas.draw()
-    return np.array(canvas.buffer_rgba(), dtype=np.uint8)
+    canvas, old_dpi = fig.canvas, fig.dpi
+    try:  # drawn on an Agg canvas of its own at ``dpi``, then the figure gets its canvas and dpi back
+        agg = FigureCanvasAgg(fig)
+        fig.set_dpi(dpi)
+        agg.draw()
+        return np.array(agg.buffer_rgba(), dtype=np.uint8)
+    finally:
+        fig.set_dpi(old_dpi)
+        fig.set_canvas(canvas)
 
 
 def figure_to_png(fig: Figure, dpi: float = 100) -> bytes:
